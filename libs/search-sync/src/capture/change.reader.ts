@@ -1,0 +1,238 @@
+import { asc, getTableColumns, type SQL, sql } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
+import type { SyncDatabase } from '../database/database.type.js';
+import { queryRows } from '../database/database.type.js';
+import { SearchSyncConfigurationError } from '../errors/configuration.error.js';
+import type { KeyColumn, SyncSource } from '../family/sync-source.js';
+import { type ChangePosition, documentId, type KeyValue } from '../pipeline/change-position.js';
+import type { ChangeReader } from '../pipeline/extract.stage.js';
+import type { SourceChange } from '../pipeline/pipeline.interface.js';
+import { tombstoneTableName } from './change-capture.migration.js';
+import type { BoundChangeCapture, ChangeCapture } from './change-capture.mode.js';
+
+export interface ChangeReaderOptions {
+  readonly family: string;
+  readonly source: SyncSource;
+  readonly capture: ChangeCapture;
+  readonly stateSchema: string;
+  /** Relations to load with each row, in the same SQL statement (a Drizzle relational query). */
+  readonly with?: Record<string, unknown>;
+  /** Rows matching it are deletes in every version (soft delete). */
+  readonly softDelete?: SQL;
+  /** Called once per SQL statement that reads source rows, so callers can count reads per batch. */
+  readonly onRowQuery?: () => void;
+}
+
+type ExtractedRow = Record<string, unknown> & {
+  __ck: string | number;
+  __rv: string | number;
+  __del: boolean;
+};
+
+const castKey = (key: KeyColumn, value: KeyValue) =>
+  key.kind === 'text' ? sql`(${value}::text collate "C")` : sql`${value}::${sql.raw(key.sqlType)}`;
+const orderedKey = (key: KeyColumn, column: SQL | PgColumn) =>
+  key.kind === 'text' ? sql`(${column} collate "C")` : sql`${column}`;
+
+/** Reads a source's changes with Drizzle: one statement per page of rows, one per page of tombstones. */
+export class DrizzleChangeReader implements ChangeReader {
+  readonly keys: readonly KeyColumn[];
+  readonly tombstones: boolean;
+  private readonly capture: BoundChangeCapture;
+  private readonly relationalName: string | undefined;
+  private readonly tombstoneTable: SQL;
+
+  constructor(
+    private readonly db: SyncDatabase,
+    private readonly options: ChangeReaderOptions,
+  ) {
+    const { source, family } = options;
+    this.keys = source.keys;
+    this.tombstones = options.capture.tombstones;
+    this.capture = options.capture.bind(family, source);
+    this.tombstoneTable = sql`${sql.identifier(options.stateSchema)}.${sql.identifier(tombstoneTableName(source))}`;
+    if (options.with) {
+      const schema = (
+        db as unknown as { _: { schema?: Record<string, { dbName: string; schema?: string }> } }
+      )._.schema;
+      this.relationalName = Object.entries(schema ?? {}).find(
+        ([, table]) => table.dbName === source.name && (table.schema ?? 'public') === source.schema,
+      )?.[0];
+      if (!this.relationalName) {
+        throw SearchSyncConfigurationError.family(
+          family,
+          `relations are requested but table "${source.name}" is not in the schema given to drizzle(): ` +
+            'pass { schema } with the table and its relations.',
+        );
+      }
+    }
+  }
+
+  horizon(): Promise<number> {
+    return this.capture.horizon(this.db);
+  }
+
+  async readRows(
+    after: ChangePosition | null,
+    horizon: number,
+    limit: number,
+  ): Promise<SourceChange<unknown>[]> {
+    const { capture, keys } = this;
+    const where = sql.join(
+      [
+        sql`${capture.orderKey} < ${capture.orderValue(horizon)}`,
+        ...(after
+          ? [this.after(capture.orderKey, capture.orderValue(after.changeKey), (k) => k.column, after)]
+          : []),
+      ],
+      sql` and `,
+    );
+    const orderBy = [asc(capture.orderKey as PgColumn), ...keys.map((k) => orderedKey(k, k.column))];
+    this.options.onRowQuery?.();
+    const rows = (await this.query(where, orderBy, limit, this.extras())) as ExtractedRow[];
+    return rows.map((row) => this.toChange(row));
+  }
+
+  async readTombstones(
+    after: ChangePosition | null,
+    horizon: number,
+    upTo: ChangePosition | null,
+    limit: number,
+  ): Promise<SourceChange<unknown>[]> {
+    const { keys } = this;
+    const column = (k: KeyColumn) => sql`${sql.identifier(k.name)}`;
+    const conditions = [sql`change_key < ${horizon}::bigint`];
+    if (after) conditions.push(this.after(sql`change_key`, sql`${after.changeKey}::bigint`, column, after));
+    if (upTo) {
+      conditions.push(
+        sql`(change_key, ${sql.join(
+          keys.map((k) => orderedKey(k, column(k))),
+          sql`, `,
+        )}) <= (${upTo.changeKey}::bigint, ${sql.join(
+          keys.map((k, i) => castKey(k, upTo.key[i])),
+          sql`, `,
+        )})`,
+      );
+    }
+    const rows = await queryRows<Record<string, unknown>>(
+      this.db,
+      sql`select ${sql.join(
+        keys.map((k, i) => sql`${column(k)} as ${sql.identifier(`k${i}`)}`),
+        sql`, `,
+      )}, change_key::text as ck, row_version::text as rv
+      from ${this.tombstoneTable}
+      where ${sql.join(conditions, sql` and `)}
+      order by change_key, ${sql.join(
+        keys.map((k) => orderedKey(k, column(k))),
+        sql`, `,
+      )}
+      limit ${limit}`,
+    );
+    return rows.map((row) => {
+      const key = keys.map((k, i) => this.keyValue(k, row[`k${i}`]));
+      return {
+        id: documentId(key),
+        key,
+        position: { changeKey: Number(row.ck), key },
+        rowVersion: Number(row.rv),
+        deleted: true,
+        record: null,
+      };
+    });
+  }
+
+  /** The current rows of these keys, whatever their change key (replay re-reads the source, never a copy). */
+  async readKeys(keys: readonly (readonly KeyValue[])[]): Promise<SourceChange<unknown>[]> {
+    if (keys.length === 0) return [];
+    const { capture } = this;
+    const columns = sql.join(
+      this.keys.map((k) => sql`${k.column}`),
+      sql`, `,
+    );
+    const tuples = sql.join(
+      keys.map(
+        (key) =>
+          sql`(${sql.join(
+            this.keys.map((k, i) => sql`${key[i]}::${sql.raw(k.sqlType)}`),
+            sql`, `,
+          )})`,
+      ),
+      sql`, `,
+    );
+    const orderBy = [asc(capture.orderKey as PgColumn), ...this.keys.map((k) => orderedKey(k, k.column))];
+    const rows = (await this.query(
+      sql`(${columns}) in (${tuples})`,
+      orderBy,
+      keys.length,
+      this.extras(),
+    )) as ExtractedRow[];
+    return rows.map((row) => this.toChange(row));
+  }
+
+  /** `(orderKey, keys...) > (position)`, with text keys compared byte-wise. */
+  private after(
+    orderKey: SQL | PgColumn,
+    orderValue: SQL,
+    column: (k: KeyColumn) => SQL | PgColumn,
+    position: ChangePosition,
+  ): SQL {
+    const { keys } = this;
+    return sql`(${orderKey}, ${sql.join(
+      keys.map((k) => orderedKey(k, column(k))),
+      sql`, `,
+    )}) > (${orderValue}, ${sql.join(
+      keys.map((k, i) => castKey(k, position.key[i])),
+      sql`, `,
+    )})`;
+  }
+
+  /** What every read selects besides the row: its change key, row version and soft-delete state. */
+  private extras(): Record<string, SQL.Aliased> {
+    const { capture, options } = this;
+    return {
+      __ck: sql`${capture.changeKey}::text`.as('__ck'),
+      __rv: sql`${capture.rowVersion}::text`.as('__rv'),
+      __del: (options.softDelete ? sql`coalesce((${options.softDelete}), false)` : sql`false`).as('__del'),
+    };
+  }
+
+  private query(
+    where: SQL,
+    orderBy: SQL[],
+    limit: number,
+    extras: Record<string, SQL.Aliased>,
+  ): Promise<unknown[]> {
+    const { db, options } = this;
+    if (this.relationalName) {
+      const query = (db.query as Record<string, { findMany(config: unknown): Promise<unknown[]> }>)[
+        this.relationalName
+      ];
+      return query.findMany({ where, orderBy, limit, with: options.with, extras });
+    }
+    return db
+      .select({ ...getTableColumns(options.source.table), ...extras })
+      .from(options.source.table)
+      .where(where)
+      .orderBy(...orderBy)
+      .limit(limit)
+      .then((rows) => rows);
+  }
+
+  private keyValue(key: KeyColumn, value: unknown): KeyValue {
+    if (key.kind === 'number') return Number(value);
+    return String(value);
+  }
+
+  private toChange(row: ExtractedRow): SourceChange<unknown> {
+    const { __ck, __rv, __del, ...record } = row;
+    const key = this.keys.map((k) => this.keyValue(k, record[k.property]));
+    return {
+      id: documentId(key),
+      key,
+      position: { changeKey: Number(__ck), key },
+      rowVersion: Number(__rv),
+      deleted: __del === true,
+      record,
+    };
+  }
+}

@@ -1,0 +1,66 @@
+import { type SQL, sql } from 'drizzle-orm';
+import type { SyncExecutor } from '../database/database.type.js';
+import { queryRows } from '../database/database.type.js';
+import type { KeyColumn } from '../family/sync-source.js';
+import type { ChangePosition, KeyValue } from '../pipeline/change-position.js';
+import { DEFAULT_STATE_SCHEMA } from '../state/state.schema.js';
+
+/**
+ * Per (family, version): the change position up to which every change is applied. Writes are a
+ * compare-and-set in SQL that only moves forward, whoever attempts them.
+ */
+export class CheckpointStore {
+  private readonly table: SQL;
+
+  constructor(stateSchema: string = DEFAULT_STATE_SCHEMA) {
+    this.table = sql`${sql.identifier(stateSchema)}.checkpoints`;
+  }
+
+  async read(db: SyncExecutor, family: string): Promise<Map<number, ChangePosition>> {
+    const rows = await queryRows<{ version: number; change_key: string; key: KeyValue[] }>(
+      db,
+      sql`select version, change_key::text as change_key, key from ${this.table} where family = ${family}`,
+    );
+    return new Map(rows.map((row) => [row.version, { changeKey: Number(row.change_key), key: row.key }]));
+  }
+
+  /**
+   * Moves the checkpoints of `versions` to `position` where that is forward; returns the versions that
+   * moved. `guard` is an extra SQL condition that must hold (the lease's fencing token, for one).
+   */
+  async advance(
+    db: SyncExecutor,
+    family: string,
+    versions: readonly number[],
+    position: ChangePosition,
+    keys: readonly KeyColumn[],
+    guard: SQL = sql`true`,
+  ): Promise<number[]> {
+    if (versions.length === 0) return [];
+    const keyJson = JSON.stringify(position.key);
+    const typed = (json: SQL) =>
+      sql.join(
+        keys.map((k, i) =>
+          k.kind === 'text'
+            ? sql`((${json}->>${sql.raw(String(i))}) collate "C")`
+            : sql`(${json}->>${sql.raw(String(i))})::${sql.raw(k.sqlType)}`,
+        ),
+        sql`, `,
+      );
+    const rows = await queryRows<{ version: number }>(
+      db,
+      sql`insert into ${this.table} as c (family, version, change_key, key)
+        select ${family}, v.version, ${position.changeKey}::bigint, ${keyJson}::jsonb
+        from (values ${sql.join(
+          versions.map((version) => sql`(${version}::int)`),
+          sql`, `,
+        )}) as v(version)
+        where ${guard}
+        on conflict (family, version) do update
+          set change_key = excluded.change_key, key = excluded.key, updated_at = now()
+          where (c.change_key, ${typed(sql`c.key`)}) < (excluded.change_key, ${typed(sql`excluded.key`)})
+        returning version`,
+    );
+    return rows.map((row) => row.version);
+  }
+}

@@ -1,0 +1,77 @@
+import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import type { SyncDatabase, SyncExecutor } from '../database/database.type.js';
+import type { DeadLetterRecord } from '../pipeline/pipeline.interface.js';
+import { DEFAULT_STATE_SCHEMA, type StateTables, stateTables } from '../state/state.schema.js';
+import type { DeadLetter, DeadLetterQuery } from './dead-letter.interface.js';
+
+/** Document operations that failed for good, per family and version, replayable. */
+export class DeadLetterStore {
+  private readonly tables: StateTables;
+
+  constructor(stateSchema: string = DEFAULT_STATE_SCHEMA) {
+    this.tables = stateTables(stateSchema);
+  }
+
+  /** Records failures; a document that already has an open dead letter gets it updated, not a second one. */
+  async record(
+    db: SyncExecutor & Pick<SyncDatabase, 'insert'>,
+    family: string,
+    letters: readonly DeadLetterRecord[],
+  ) {
+    if (letters.length === 0) return;
+    const { deadLetters } = this.tables;
+    await db
+      .insert(deadLetters)
+      .values(letters.map((letter) => ({ family, ...letter, document: letter.document ?? null })))
+      .onConflictDoUpdate({
+        target: [deadLetters.family, deadLetters.version, deadLetters.documentId],
+        targetWhere: isNull(deadLetters.resolvedAt),
+        set: {
+          operation: sql`excluded.operation`,
+          document: sql`excluded.document`,
+          errorType: sql`excluded.error_type`,
+          reason: sql`excluded.reason`,
+          statusCode: sql`excluded.status_code`,
+          attempts: sql`${deadLetters.attempts} + excluded.attempts`,
+          rowVersion: sql`greatest(${deadLetters.rowVersion}, excluded.row_version)`,
+          lastFailedAt: sql`now()`,
+        },
+      });
+  }
+
+  async list(db: SyncDatabase, query: DeadLetterQuery): Promise<DeadLetter[]> {
+    const { deadLetters } = this.tables;
+    return db
+      .select()
+      .from(deadLetters)
+      .where(
+        and(
+          eq(deadLetters.family, query.family),
+          query.version === undefined ? undefined : eq(deadLetters.version, query.version),
+          query.includeResolved ? undefined : isNull(deadLetters.resolvedAt),
+          query.ids ? inArray(deadLetters.id, [...query.ids]) : undefined,
+        ),
+      )
+      .orderBy(asc(deadLetters.id))
+      .limit(query.limit ?? 1000);
+  }
+
+  async resolve(db: SyncDatabase, ids: readonly number[]): Promise<void> {
+    if (ids.length === 0) return;
+    const { deadLetters } = this.tables;
+    await db
+      .update(deadLetters)
+      .set({ resolvedAt: sql`now()` })
+      .where(and(inArray(deadLetters.id, [...ids]), isNull(deadLetters.resolvedAt)));
+  }
+
+  async countOpen(db: SyncDatabase, family: string): Promise<Map<number, number>> {
+    const { deadLetters } = this.tables;
+    const rows = await db
+      .select({ version: deadLetters.version, count: sql<number>`count(*)::int` })
+      .from(deadLetters)
+      .where(and(eq(deadLetters.family, family), isNull(deadLetters.resolvedAt)))
+      .groupBy(deadLetters.version);
+    return new Map(rows.map((row) => [row.version, row.count]));
+  }
+}

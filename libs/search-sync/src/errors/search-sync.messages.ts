@@ -1,0 +1,20 @@
+/** Every error message of the library, so their wording stays consistent and says what to change. */
+export const messages = {
+  invalidIdentifier: (what: string, value: string, pattern: string) =>
+    `${what} "${value}" is not allowed: it must match /${pattern}/. Rename it.`,
+  clusterUnavailable: (detail: string) =>
+    `OpenSearch is unreachable or rejected every operation (${detail}). No checkpoint was moved: ` +
+    'check the cluster and its URL, then run again.',
+  databaseUnavailable: (detail: string) =>
+    `PostgreSQL failed during the sync (${detail}). No checkpoint was moved: check the database, then run again.`,
+  captureNotInstalled: (table: string, missing: string) =>
+    `Table "${table}" has no change capture (${missing} is missing). Apply changeCaptureSql() in a migration ` +
+    'or call installChangeCapture() for it.',
+  stateNotInstalled: (schema: string) =>
+    `The search-sync state tables are missing in schema "${schema}". Apply searchSyncStateSql() in a migration ` +
+    'or call installSearchSyncState().',
+  invalidFamily: (family: string, problem: string) => `Family "${family}": ${problem}`,
+  invalidVersion: (family: string, version: number, problem: string) =>
+    `Family "${family}", version ${version}: ${problem}`,
+  unknownDeadLetter: (id: number) => `Dead letter ${id} does not exist.`,
+};

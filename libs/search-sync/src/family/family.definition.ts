@@ -1,0 +1,39 @@
+import type { SQL } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import type { ChangeCapture } from '../capture/change-capture.mode.js';
+import type { ChangeBatch, Stage } from '../pipeline/pipeline.interface.js';
+
+/** A JSON object document; transforms must return one. */
+export type SearchDocument = Record<string, unknown>;
+
+/** One physical index of a family: its own mappings, settings, filter and transform. */
+export interface VersionDefinition<TDto, TDocument extends SearchDocument = SearchDocument> {
+  readonly version: number;
+  /** Defaults to `<family>_v<version>`. */
+  readonly index?: string;
+  readonly mappings?: Record<string, unknown>;
+  readonly settings?: Record<string, unknown>;
+  /** Rows it rejects are deletes in this version. */
+  readonly filter?: (dto: TDto) => boolean;
+  readonly transform: (dto: TDto) => TDocument;
+}
+
+/** A logical index fed by one Drizzle table (and its relations), in several versions. */
+export interface FamilyDefinition<TDto = any> {
+  /** The family name, also the name of its alias. */
+  readonly name: string;
+  readonly table: PgTable;
+  /** Defaults to the table's primary key. */
+  readonly key?: readonly PgColumn[];
+  /** Drizzle relational `with`, loaded in the same SQL statement as the rows. */
+  readonly with?: Record<string, unknown>;
+  /** Defaults to exact capture. */
+  readonly capture?: ChangeCapture;
+  /** Rows matching this predicate are deletes in every version, e.g. `isNotNull(products.deletedAt)`. */
+  readonly softDelete?: SQL;
+  /** Row (with relations) to the DTO the transforms see; defaults to the row itself. */
+  readonly normalise?: (row: any) => TDto;
+  /** Extra stages between normalise and transform, in order. */
+  readonly stages?: readonly Stage<ChangeBatch<TDto>, ChangeBatch<TDto>>[];
+  readonly versions: readonly VersionDefinition<TDto, any>[];
+}

@@ -1,0 +1,56 @@
+import { errors } from '@opensearch-project/opensearch';
+import type { OperationAction } from '../pipeline/pipeline.interface.js';
+
+export type ItemOutcome =
+  | { readonly kind: 'succeeded' | 'alreadyNewer' | 'alreadyDeleted' }
+  | {
+      readonly kind: 'retryable';
+      readonly status: number | null;
+      readonly errorType: string;
+      readonly reason: string;
+    }
+  | {
+      readonly kind: 'rejected';
+      readonly status: number;
+      readonly errorType: string;
+      readonly reason: string;
+    };
+
+export interface BulkItemResponse {
+  readonly status: number;
+  readonly error?: {
+    readonly type?: string;
+    readonly reason?: string;
+    readonly caused_by?: { reason?: string };
+  };
+}
+
+const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+
+/** What one item of a bulk response means for an external-versioned write. */
+export function classifyItem(action: OperationAction, item: BulkItemResponse): ItemOutcome {
+  const { status, error } = item;
+  if (status >= 200 && status < 300) return { kind: 'succeeded' };
+  // external_gte: a conflict means the index already holds this change or a newer one.
+  if (status === 409) return { kind: 'alreadyNewer' };
+  if (status === 404 && action === 'delete') return { kind: 'alreadyDeleted' };
+  const errorType = error?.type ?? 'unknown';
+  const reason = [error?.reason, error?.caused_by?.reason].filter(Boolean).join(': ') || `HTTP ${status}`;
+  if (RETRYABLE_STATUS.has(status)) return { kind: 'retryable', status, errorType, reason };
+  return { kind: 'rejected', status, errorType, reason };
+}
+
+/**
+ * Whether a failed bulk request (not an item) may succeed if sent again: connection problems,
+ * timeouts, and whole-request 429/5xx answers.
+ */
+export function isRetryableRequestError(error: unknown): boolean {
+  if (
+    error instanceof errors.ConnectionError ||
+    error instanceof errors.NoLivingConnectionsError ||
+    error instanceof errors.TimeoutError
+  ) {
+    return true;
+  }
+  return error instanceof errors.ResponseError && RETRYABLE_STATUS.has(error.statusCode ?? 0);
+}

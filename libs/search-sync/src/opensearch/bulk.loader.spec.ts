@@ -1,0 +1,122 @@
+import { type Client, errors } from '@opensearch-project/opensearch';
+import { describe, expect, it } from 'vitest';
+import { ClusterUnavailableError } from '../errors/cluster-unavailable.error.js';
+import type { IndexOperation } from '../pipeline/pipeline.interface.js';
+import { BulkLoader } from './bulk.loader.js';
+
+type Answer = (lines: { action: string; id: string; version: number }[]) => number[] | Error;
+
+/** A client whose bulk answers come from `answer`, recording every request it gets. */
+function fakeClient(answer: Answer) {
+  const requests: { action: string; id: string; version: number }[][] = [];
+  const client = {
+    async bulk({ body }: { body: string }) {
+      const lines = body
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
+      const ops: { action: string; id: string; version: number }[] = [];
+      for (let i = 0; i < lines.length; i++) {
+        const [action, meta] = Object.entries(lines[i])[0] as [string, { _id: string; version: number }];
+        ops.push({ action, id: meta._id, version: meta.version });
+        if (action === 'index') i++;
+      }
+      requests.push(ops);
+      const statuses = answer(ops);
+      if (statuses instanceof Error) throw statuses;
+      return {
+        body: {
+          items: statuses.map((status, i) => ({
+            [ops[i].action]:
+              status < 300
+                ? { status }
+                : { status, error: { type: `type_${status}`, reason: `reason ${status}` } },
+          })),
+        },
+      };
+    },
+  };
+  return { client: client as unknown as Client, requests };
+}
+
+const ops = (n: number, action: 'index' | 'delete' = 'index'): IndexOperation[] =>
+  Array.from({ length: n }, (_, i) => ({
+    version: 1,
+    index: 'idx',
+    id: String(i),
+    action,
+    rowVersion: 100 + i,
+    document: action === 'index' ? { n: i, text: 'x'.repeat(100) } : undefined,
+  }));
+
+const fastRetry = { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 2, maxElapsedMs: 1000 };
+
+describe('BulkLoader', () => {
+  it('splits requests by operation count and by bytes, and sends the row version as external version', async () => {
+    const { client, requests } = fakeClient((o) => o.map(() => 201));
+    const byCount = await new BulkLoader(client, { maxOperations: 4 }).load(ops(10));
+    expect(requests.map((r) => r.length)).toEqual([4, 4, 2]);
+    expect(byCount.stats.succeeded).toBe(10);
+    expect(requests[0][1]).toEqual({ action: 'index', id: '1', version: 101 });
+    requests.length = 0;
+    await new BulkLoader(client, { maxBytes: 600 }).load(ops(10));
+    expect(requests.every((r) => r.length <= 3)).toBe(true);
+    expect(requests.flat()).toHaveLength(10);
+  });
+
+  it('counts 409 as already newer and a missing delete as done', async () => {
+    const { client } = fakeClient((o) => o.map((op) => (op.action === 'delete' ? 404 : 409)));
+    const result = await new BulkLoader(client).load([...ops(2), ...ops(3, 'delete')]);
+    expect(result.deadLetters).toEqual([]);
+    expect(result.stats).toMatchObject({ alreadyNewer: 2, alreadyDeleted: 3 });
+  });
+
+  it('retries only the items answered 429 or 503, and dead-letters a mapping error at once', async () => {
+    let call = 0;
+    const { client, requests } = fakeClient((o) => {
+      call++;
+      return o.map((op) =>
+        op.id === '1' ? 400 : call === 1 && Number(op.id) % 2 === 0 ? (op.id === '0' ? 429 : 503) : 201,
+      );
+    });
+    const result = await new BulkLoader(client, { retry: fastRetry }).load(ops(6));
+    expect(requests[1].map((r) => r.id)).toEqual(['0', '2', '4']);
+    expect(result.deadLetters).toHaveLength(1);
+    expect(result.deadLetters[0]).toMatchObject({
+      documentId: '1',
+      statusCode: 400,
+      errorType: 'type_400',
+      attempts: 1,
+    });
+    expect(result.stats).toMatchObject({ succeeded: 5, retriedItems: 3, rejected: 1 });
+  });
+
+  it('dead-letters items still rejected when retries run out, if the cluster answers otherwise', async () => {
+    const { client, requests } = fakeClient((o) => o.map((op) => (op.id === '2' ? 429 : 201)));
+    const result = await new BulkLoader(client, { retry: fastRetry }).load(ops(4));
+    expect(requests).toHaveLength(4);
+    expect(result.deadLetters).toMatchObject([
+      { documentId: '2', errorType: 'retries_exhausted', attempts: 4, statusCode: 429 },
+    ]);
+  });
+
+  it('fails the whole load when the cluster cannot be reached, instead of dead-lettering', async () => {
+    const { client } = fakeClient(
+      () => new errors.ConnectionError('connect ECONNREFUSED 127.0.0.1:9', null as never),
+    );
+    await expect(new BulkLoader(client, { retry: fastRetry }).load(ops(3))).rejects.toBeInstanceOf(
+      ClusterUnavailableError,
+    );
+    const allRejected = fakeClient((o) => o.map(() => 503));
+    await expect(new BulkLoader(allRejected.client, { retry: fastRetry }).load(ops(3))).rejects.toThrow(
+      /No checkpoint was moved/,
+    );
+  });
+
+  it('dead-letters a document that cannot be serialised without sending it', async () => {
+    const { client, requests } = fakeClient((o) => o.map(() => 201));
+    const result = await new BulkLoader(client).load([{ ...ops(1)[0], document: { n: 1n } }, ...ops(1)]);
+    expect(result.deadLetters).toMatchObject([{ errorType: 'serialization_error' }]);
+    expect(requests.flat()).toHaveLength(1);
+  });
+});

@@ -1,0 +1,123 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { KeyColumn } from '../family/sync-source.js';
+import { type ChangePosition, comparePositions } from './change-position.js';
+import { type ChangeReader, extractChanges } from './extract.stage.js';
+import type { SourceChange } from './pipeline.interface.js';
+
+const keys = [{ kind: 'number' } as KeyColumn];
+const after = (a: ChangePosition, b: ChangePosition | null) => !b || comparePositions(keys, a, b) > 0;
+const change = (changeKey: number, id: number, deleted = false): SourceChange<unknown> => ({
+  id: String(id),
+  key: [id],
+  position: { changeKey, key: [id] },
+  rowVersion: changeKey * 1000 + id,
+  deleted,
+  record: deleted ? null : { id },
+});
+
+/** An in-memory source: sorted rows and tombstones, answering pages like the SQL reader. */
+function memoryReader(rows: SourceChange<unknown>[], tombstones: SourceChange<unknown>[]) {
+  const sort = (list: SourceChange<unknown>[]) =>
+    [...list].sort((a, b) => comparePositions(keys, a.position, b.position));
+  const sortedRows = sort(rows);
+  const sortedTombstones = sort(tombstones);
+  const reader: ChangeReader & { rowQueries: number; rowsRead: number } = {
+    keys,
+    tombstones: true,
+    rowQueries: 0,
+    rowsRead: 0,
+    horizon: async () => Number.MAX_SAFE_INTEGER,
+    async readRows(from, horizon, limit) {
+      reader.rowQueries++;
+      const page = sortedRows
+        .filter((r) => after(r.position, from) && r.position.changeKey < horizon)
+        .slice(0, limit);
+      reader.rowsRead += page.length;
+      return page;
+    },
+    async readTombstones(from, horizon, upTo, limit) {
+      return sortedTombstones
+        .filter(
+          (t) =>
+            after(t.position, from) &&
+            t.position.changeKey < horizon &&
+            (!upTo || comparePositions(keys, t.position, upTo) <= 0),
+        )
+        .slice(0, limit);
+    },
+  };
+  return reader;
+}
+
+async function collect(reader: ChangeReader, batchSize: number, from: ChangePosition | null = null) {
+  const batches = [];
+  for await (const batch of extractChanges(reader, { from, horizon: Number.MAX_SAFE_INTEGER, batchSize })) {
+    batches.push(batch);
+  }
+  return batches;
+}
+
+describe('extractChanges', () => {
+  it('reads each row once, one row query per batch, even when the rows fill the last page exactly', async () => {
+    const rows = Array.from({ length: 30 }, (_, i) => change(1 + Math.floor(i / 7), i));
+    const reader = memoryReader(rows, []);
+    const batches = await collect(reader, 10);
+    expect(batches.map((b) => b.changes.length)).toEqual([10, 10, 10]);
+    expect(reader.rowQueries).toBe(3);
+    expect(reader.rowsRead).toBe(30);
+    expect(batches.flatMap((b) => b.changes.map((c) => c.id))).toEqual(rows.map((r) => r.id));
+  });
+
+  it('cuts a batch where a full page of tombstones ends, and reads what lies after it next', async () => {
+    const rows = [change(1, 1), change(9, 2), change(9, 3)];
+    const tombstones = [change(2, 10, true), change(3, 11, true), change(4, 12, true), change(5, 13, true)];
+    const batches = await collect(memoryReader(rows, tombstones), 2);
+    const ids = batches.flatMap((b) => b.changes.map((c) => c.id));
+    expect(ids).toEqual(['1', '10', '11', '12', '13', '2', '3']);
+    for (const batch of batches) {
+      for (const c of batch.changes)
+        expect(comparePositions(keys, c.position, batch.end)).toBeLessThanOrEqual(0);
+    }
+  });
+
+  it('starts after the checkpoint it is given and stops when there is nothing left', async () => {
+    const rows = [change(1, 1), change(2, 2), change(3, 3)];
+    const batches = await collect(memoryReader(rows, []), 10, { changeKey: 2, key: [2] });
+    expect(batches.flatMap((b) => b.changes.map((c) => c.id))).toEqual(['3']);
+    expect(await collect(memoryReader([], []), 10)).toEqual([]);
+  });
+
+  it('yields every row and tombstone exactly once, in change order, with ends that only grow', async () => {
+    const position = fc.record({
+      changeKey: fc.integer({ min: 1, max: 20 }),
+      id: fc.integer({ min: 1, max: 60 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(position, { selector: (p) => `${p.changeKey}:${p.id}`, maxLength: 80 }),
+        fc.uniqueArray(position, { selector: (p) => `${p.changeKey}:${p.id}`, maxLength: 40 }),
+        fc.integer({ min: 1, max: 12 }),
+        async (rowPositions, tombstonePositions, batchSize) => {
+          const rows = rowPositions.map((p) => change(p.changeKey, p.id));
+          const tombstones = tombstonePositions.map((p) => change(p.changeKey, p.id, true));
+          const reader = memoryReader(rows, tombstones);
+          const batches = await collect(reader, batchSize);
+          const seen = batches.flatMap((b) =>
+            b.changes.map((c) => `${c.deleted}:${c.position.changeKey}:${c.id}`),
+          );
+          const expected = [...rows, ...tombstones].map(
+            (c) => `${c.deleted}:${c.position.changeKey}:${c.id}`,
+          );
+          expect([...seen].sort()).toEqual([...expected].sort());
+          expect(new Set(seen).size).toBe(seen.length);
+          expect(reader.rowQueries).toBeLessThanOrEqual(Math.max(1, batches.length));
+          for (let i = 1; i < batches.length; i++) {
+            expect(comparePositions(keys, batches[i - 1].end, batches[i].end)).toBeLessThan(0);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,56 @@
+import { sql } from 'drizzle-orm';
+import type { SyncDatabase } from '../database/database.type.js';
+import { assertSqlIdentifier } from '../utils/identifier.util.js';
+import { DEFAULT_STATE_SCHEMA } from './state.schema.js';
+
+/**
+ * The DDL of the state tables, idempotent, for users who apply it through their own migrations
+ * (`drizzle-kit generate --custom`, then paste) and for `installSearchSyncState`. It matches
+ * `defineStateTables`; a test compares the two.
+ */
+export function searchSyncStateSql(schemaName: string = DEFAULT_STATE_SCHEMA): string {
+  const s = `"${assertSqlIdentifier(schemaName, 'State schema')}"`;
+  return `
+create schema if not exists ${s};
+create sequence if not exists ${s}.row_version_seq;
+create table if not exists ${s}.checkpoints (
+  family text not null,
+  version integer not null,
+  change_key bigint not null,
+  key jsonb not null,
+  updated_at timestamptz not null default now(),
+  primary key (family, version)
+);
+create table if not exists ${s}.dead_letters (
+  id bigserial primary key,
+  family text not null,
+  version integer not null,
+  document_id text not null,
+  operation text not null,
+  document jsonb,
+  error_type text not null,
+  reason text not null,
+  status_code integer,
+  attempts integer not null,
+  row_version bigint not null,
+  first_failed_at timestamptz not null default now(),
+  last_failed_at timestamptz not null default now(),
+  resolved_at timestamptz
+);
+create unique index if not exists dead_letters_open_uq on ${s}.dead_letters (family, version, document_id)
+  where resolved_at is null;
+create index if not exists dead_letters_family_idx on ${s}.dead_letters (family, version, id);
+`;
+}
+
+/** Creates the state tables if they are missing; safe to call at every start and from many processes. */
+export async function installSearchSyncState(
+  db: SyncDatabase,
+  schemaName: string = DEFAULT_STATE_SCHEMA,
+): Promise<void> {
+  // The advisory lock serialises concurrent installers: `create ... if not exists` alone can race.
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext('search-sync:install'))`);
+    await tx.execute(sql.raw(searchSyncStateSql(schemaName)));
+  });
+}

@@ -1,0 +1,91 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  index,
+  integer,
+  jsonb,
+  pgSchema,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+import { assertSqlIdentifier } from '../utils/identifier.util.js';
+
+export const DEFAULT_STATE_SCHEMA = 'search_sync';
+
+/**
+ * The library's own tables, in a schema the user chooses. drizzle-kit reads the default instance
+ * (`searchSyncState`) so the tables appear in the user's generated migrations like their own.
+ */
+export function defineStateTables(schemaName: string = DEFAULT_STATE_SCHEMA) {
+  const schema = pgSchema(assertSqlIdentifier(schemaName, 'State schema'));
+
+  /** Row versions of every synced table: one sequence, so versions also order writes across tables. */
+  const rowVersionSeq = schema.sequence('row_version_seq');
+
+  const checkpoints = schema.table(
+    'checkpoints',
+    {
+      family: text('family').notNull(),
+      version: integer('version').notNull(),
+      changeKey: bigint('change_key', { mode: 'number' }).notNull(),
+      /** The primary key of the last change applied, as a JSON array of the key columns' values. */
+      key: jsonb('key').$type<unknown[]>().notNull(),
+      updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    },
+    (t) => [primaryKey({ columns: [t.family, t.version] })],
+  );
+
+  const deadLetters = schema.table(
+    'dead_letters',
+    {
+      id: bigserial('id', { mode: 'number' }).primaryKey(),
+      family: text('family').notNull(),
+      version: integer('version').notNull(),
+      documentId: text('document_id').notNull(),
+      operation: text('operation').$type<'index' | 'delete'>().notNull(),
+      document: jsonb('document'),
+      errorType: text('error_type').notNull(),
+      reason: text('reason').notNull(),
+      statusCode: integer('status_code'),
+      attempts: integer('attempts').notNull(),
+      rowVersion: bigint('row_version', { mode: 'number' }).notNull(),
+      firstFailedAt: timestamp('first_failed_at', { withTimezone: true }).notNull().defaultNow(),
+      lastFailedAt: timestamp('last_failed_at', { withTimezone: true }).notNull().defaultNow(),
+      resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+    },
+    (t) => [
+      // One open dead letter per document and version: a new failure of the same document updates it.
+      uniqueIndex('dead_letters_open_uq')
+        .on(t.family, t.version, t.documentId)
+        .where(sql`resolved_at is null`),
+      index('dead_letters_family_idx').on(t.family, t.version, t.id),
+    ],
+  );
+
+  return { schema, rowVersionSeq, checkpoints, deadLetters };
+}
+
+export type StateTables = ReturnType<typeof defineStateTables>;
+
+const cache = new Map<string, StateTables>();
+
+/** One set of table objects per schema name, so stores do not rebuild them per call. */
+export function stateTables(schemaName: string = DEFAULT_STATE_SCHEMA): StateTables {
+  let tables = cache.get(schemaName);
+  if (!tables) {
+    tables = defineStateTables(schemaName);
+    cache.set(schemaName, tables);
+  }
+  return tables;
+}
+
+export const searchSyncState = stateTables();
+
+// Top-level exports of the default instance: drizzle-kit only sees tables exported by name.
+export const searchSyncSchema = searchSyncState.schema;
+export const searchSyncRowVersionSeq = searchSyncState.rowVersionSeq;
+export const searchSyncCheckpoints = searchSyncState.checkpoints;
+export const searchSyncDeadLetters = searchSyncState.deadLetters;

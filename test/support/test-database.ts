@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto';
+import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import { migrate } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+import { catalogSchema } from '../../src/catalog/catalog.schema.js';
+
+export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface TestDatabase {
+  readonly name: string;
+  readonly url: string;
+  readonly client: postgres.Sql;
+  readonly db: PostgresJsDatabase<typeof catalogSchema>;
+  /** Statements sent by `client`, for tests that count queries. */
+  readonly statements: string[];
+  drop(): Promise<void>;
+}
+
+/**
+ * A database of its own for one test file, migrated with the project's drizzle-kit migrations (the
+ * demo catalog, the state tables and change capture on products), dropped at the end.
+ */
+export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+  const name = `ss_test_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(DATABASE_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  const url = new URL(DATABASE_URL);
+  url.pathname = `/${name}`;
+  const statements: string[] = [];
+  const client = postgres(url.toString(), {
+    max: 4,
+    onnotice: () => {},
+    debug: (_connection, query) => statements.push(query),
+  });
+  const db = drizzle(client, { schema: catalogSchema });
+  if (options.migrate !== false) await migrate(db, { migrationsFolder: 'drizzle' });
+  return {
+    name,
+    url: url.toString(),
+    client,
+    db,
+    statements,
+    async drop() {
+      await client.end();
+      const cleanup = postgres(DATABASE_URL, { max: 1, onnotice: () => {} });
+      await cleanup.unsafe(`drop database if exists ${name} with (force)`);
+      await cleanup.end();
+    },
+  };
+}
