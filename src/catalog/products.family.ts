@@ -1,5 +1,5 @@
 import { isNotNull } from 'drizzle-orm';
-import type { FamilyDefinition } from '../../libs/search-sync/src/index.js';
+import type { FamilyDefinition, VersionDefinition } from '../../libs/search-sync/src/index.js';
 import { products } from './catalog.schema.js';
 
 /** What the transforms see: a product with its category and tag names. */
@@ -38,7 +38,7 @@ export function toProductDto(row: ProductRow): ProductDto {
   };
 }
 
-export const productsV1 = {
+export const productsV1: VersionDefinition<ProductDto> = {
   version: 1,
   settings: { number_of_shards: 1, number_of_replicas: 0 },
   mappings: {
@@ -60,7 +60,7 @@ export const productsV1 = {
   }),
 };
 
-export const productsV2 = {
+export const productsV2: VersionDefinition<ProductDto> = {
   version: 2,
   settings: { number_of_shards: 1, number_of_replicas: 0 },
   mappings: {
