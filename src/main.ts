@@ -31,7 +31,7 @@ async function main(): Promise<void> {
         `into versions ${report.versions.join(', ')} in ${report.durationMs} ms (${rate} rows/s); ` +
         `${report.deadLetters} dead letters.`,
     );
-    for (const { version, index } of sync.versions) {
+    for (const { index } of sync.versions) {
       await client.indices.refresh({ index });
       const { body } = await client.count({ index });
       console.log(`  ${index}: ${body.count} documents`);

@@ -71,9 +71,9 @@ export async function startFaultProxy(target: string, faultShare = 0): Promise<F
         const action = Object.keys(JSON.parse(lines[i]))[0];
         ops.push(action === 'delete' ? [lines[i]] : [lines[i], lines[++i]]);
       }
-      ops.forEach((op, i) => {
+      for (let i = 0; i < ops.length; i++) {
         if (Math.random() < state.faultShare) faults.set(i, Math.random() < 0.5 ? 429 : 503);
-      });
+      }
       kept = ops.filter((_, i) => !faults.has(i));
       body = Buffer.from(kept.map((op) => `${op.join('\n')}\n`).join(''));
       faulted += faults.size;

@@ -65,6 +65,48 @@ export class DeadLetterStore {
       .where(and(inArray(deadLetters.id, [...ids]), isNull(deadLetters.resolvedAt)));
   }
 
+  /** Whether the family has any open dead letter (so commits know whether to look for ones to resolve). */
+  async hasOpen(db: SyncDatabase, family: string): Promise<boolean> {
+    const { deadLetters } = this.tables;
+    const rows = await db
+      .select({ id: deadLetters.id })
+      .from(deadLetters)
+      .where(and(eq(deadLetters.family, family), isNull(deadLetters.resolvedAt)))
+      .limit(1);
+    return rows.length > 0;
+  }
+
+  /**
+   * Resolves the open dead letters of documents that a later operation has now written: the failure
+   * they record is superseded, so they no longer need a replay.
+   */
+  async resolveSuperseded(
+    db: SyncDatabase,
+    family: string,
+    documents: readonly { version: number; id: string }[],
+  ) {
+    const { deadLetters } = this.tables;
+    const byVersion = new Map<number, string[]>();
+    for (const { version, id } of documents) {
+      const ids = byVersion.get(version);
+      if (ids) ids.push(id);
+      else byVersion.set(version, [id]);
+    }
+    for (const [version, ids] of byVersion) {
+      await db
+        .update(deadLetters)
+        .set({ resolvedAt: sql`now()` })
+        .where(
+          and(
+            eq(deadLetters.family, family),
+            eq(deadLetters.version, version),
+            isNull(deadLetters.resolvedAt),
+            inArray(deadLetters.documentId, ids),
+          ),
+        );
+    }
+  }
+
   async countOpen(db: SyncDatabase, family: string): Promise<Map<number, number>> {
     const { deadLetters } = this.tables;
     const rows = await db

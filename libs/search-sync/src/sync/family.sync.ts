@@ -64,6 +64,8 @@ export class FamilySync {
   private readonly checkpoints: CheckpointStore;
   private readonly deadLetterStore: DeadLetterStore;
   private rowQueries = 0;
+  /** Whether open dead letters may exist, so commits only look for superseded ones when they can. */
+  private openDeadLetters = true;
 
   constructor(
     private readonly definition: FamilyDefinition,
@@ -122,6 +124,7 @@ export class FamilySync {
     const started = performance.now();
     const queriesBefore = this.rowQueries;
     const checkpoints = await this.checkpoints.read(this.db, this.name);
+    this.openDeadLetters = await this.deadLetterStore.hasOpen(this.db, this.name);
     let load = emptyStats();
     const summary = await runPipeline({
       reader: this.reader,
@@ -209,7 +212,14 @@ export class FamilySync {
   }
 
   private async commit(batch: LoadedBatch): Promise<void> {
+    const failed = new Set(batch.deadLetters.map((d) => `${d.version}:${d.documentId}`));
+    const resolveSuperseded = this.openDeadLetters;
+    this.openDeadLetters ||= batch.deadLetters.length > 0;
     await this.db.transaction(async (tx) => {
+      if (resolveSuperseded) {
+        const written = batch.operations.filter((op) => !failed.has(`${op.version}:${op.id}`));
+        await this.deadLetterStore.resolveSuperseded(tx, this.name, written);
+      }
       await this.deadLetterStore.record(tx, this.name, batch.deadLetters);
       await this.checkpoints.advance(tx, this.name, batch.versions, batch.end, this.source.keys);
     });
