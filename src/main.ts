@@ -1,49 +1,96 @@
-import { sql } from 'drizzle-orm';
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
-import { FamilySync } from '../libs/search-sync/src/index.js';
+import { type FamilyStatus, SearchSyncService } from '../libs/search-sync/src/index.js';
+import { AppModule } from './app.module.js';
 import { catalogSchema } from './catalog/catalog.schema.js';
 import { seedCatalog } from './catalog/catalog.seed.js';
-import { productsFamily } from './catalog/products.family.js';
 import { demoDatabaseUrl, demoOpenSearch } from './demo/demo.environment.js';
+import { progress } from './demo/demo.progress.js';
 
 const PRODUCTS = Number(process.env.DEMO_PRODUCTS ?? 100_000);
 
-async function main(): Promise<void> {
-  const url = await demoDatabaseUrl();
-  const client = await demoOpenSearch();
-  const connection = postgres(url, { max: 4, onnotice: () => {} });
-  const db = drizzle(connection, { schema: catalogSchema });
+/** Migrates and seeds the catalog up to PRODUCTS products. */
+async function prepareCatalog(url: string): Promise<void> {
+  const connection = postgres(url, { max: 2, onnotice: () => {} });
   try {
+    const db = drizzle(connection, { schema: catalogSchema });
     await migrate(db, { migrationsFolder: 'drizzle' });
     const [{ count }] = await connection`select count(*)::int as count from products`;
-    if (count < PRODUCTS) {
-      console.log(`Seeding ${PRODUCTS - count} products…`);
-      await seedCatalog(db, { products: PRODUCTS - count });
-    }
-    const sync = new FamilySync(productsFamily(), { db, client });
-    await sync.prepare();
-    const report = await sync.run();
-    const rate = Math.round(report.changes / (report.durationMs / 1000));
-    console.log(
-      `Synced ${report.changes} changes in ${report.batches} batches (${report.rowQueries} row queries) ` +
-        `into versions ${report.versions.join(', ')} in ${report.durationMs} ms (${rate} rows/s); ` +
-        `${report.deadLetters} dead letters.`,
-    );
-    for (const { index } of sync.versions) {
-      await client.indices.refresh({ index });
-      const { body } = await client.count({ index });
-      console.log(`  ${index}: ${body.count} documents`);
-    }
-    const [source] = await db.execute<{ live: number; active: number }>(
-      sql`select count(*) filter (where deleted_at is null)::int as live,
-        count(*) filter (where deleted_at is null and active)::int as active from products`,
-    );
-    console.log(`  source: ${source.live} live products, ${source.active} active`);
+    if (count >= PRODUCTS) return;
+    const bar = progress('seeding', PRODUCTS - count);
+    let reported = 0;
+    await seedCatalog(db, {
+      products: PRODUCTS - count,
+      chunk: 10_000,
+      onProgress: (done) => {
+        bar.advance(done - reported);
+        reported = done;
+      },
+    });
+    bar.stop();
   } finally {
     await connection.end();
-    await client.close();
+  }
+}
+
+function printStatus(statuses: readonly FamilyStatus[]): void {
+  for (const status of statuses) {
+    const last = status.lastRun;
+    console.log(
+      `\nfamily ${status.family} (${status.className}): last run ${last?.outcome ?? 'never'}` +
+        (last ? `, ${last.changes} changes in ${last.batches} batches` : ''),
+    );
+    console.table(
+      status.versions.map((v) => ({
+        version: v.version,
+        index: v.index,
+        state: v.state,
+        documents: v.documents,
+        pending: v.pendingChanges,
+        'lag (s)': v.lagSeconds,
+        'dead letters': v.deadLetters,
+        checkpoint: v.checkpoint ? `${v.checkpoint.changeKey}/${v.checkpoint.key.join(',')}` : '-',
+      })),
+    );
+    if (status.horizon.holder) {
+      const { pid, since } = status.horizon.holder;
+      console.log(
+        `  ${status.horizon.waitingChanges} changes wait for transaction of backend ${pid}, open since ${since.toISOString()}`,
+      );
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const url = await demoDatabaseUrl();
+  const opensearch = await demoOpenSearch();
+  await prepareCatalog(url);
+  const app = await NestFactory.createApplicationContext(
+    AppModule.forRoot({ databaseUrl: url, opensearch, runSchedules: false }),
+    { logger: ['warn', 'error'] },
+  );
+  try {
+    const sync = app.get(SearchSyncService);
+    const pending = await sync.pendingChanges('products');
+    const bar = progress('syncing products', pending);
+    const result = await sync.sync('products', { onBatch: (batch) => bar.advance(batch.changes) });
+    bar.stop();
+    if (result.outcome === 'skipped') console.log(`Sync skipped: ${result.reason}`);
+    else {
+      const { report } = result;
+      const rate = Math.round(report.changes / Math.max(0.001, report.durationMs / 1000));
+      console.log(
+        `Synced ${report.changes} changes into versions ${report.versions.join(', ')} in ${report.durationMs} ms ` +
+          `(${rate} rows/s, ${report.batches} batches, ${report.rowQueries} row queries, ${report.deadLetters} dead letters).`,
+      );
+    }
+    printStatus(await sync.status());
+  } finally {
+    await app.close();
+    await opensearch.close();
   }
 }
 

@@ -1,6 +1,6 @@
 import { isNotNull } from 'drizzle-orm';
-import type { FamilyDefinition, VersionDefinition } from '../../libs/search-sync/src/index.js';
-import { products } from './catalog.schema.js';
+import type { FamilyDefinition, SourceRow, VersionDefinition } from '../../libs/search-sync/src/index.js';
+import { catalogSchema, products } from './catalog.schema.js';
 
 /** What the transforms see: a product with its category and tag names. */
 export interface ProductDto {
@@ -14,15 +14,23 @@ export interface ProductDto {
   readonly tags: readonly string[];
 }
 
-interface ProductRow {
-  id: number;
-  sku: string;
-  title: string;
-  description: string;
-  price: string;
-  active: boolean;
-  category: { name: string };
-  tags: { tag: { name: string } }[];
+/** What Drizzle returns for a product loaded with its category and tags. */
+export type ProductRow = SourceRow<
+  typeof catalogSchema,
+  'products',
+  { category: true; tags: { with: { tag: true } } }
+>;
+
+export interface ProductV1 {
+  readonly sku: string;
+  readonly title: string;
+  readonly description: string;
+  readonly price: number;
+  readonly tags: readonly string[];
+}
+
+export interface ProductV2 extends ProductV1 {
+  readonly category: string;
 }
 
 export function toProductDto(row: ProductRow): ProductDto {
@@ -38,7 +46,7 @@ export function toProductDto(row: ProductRow): ProductDto {
   };
 }
 
-export const productsV1: VersionDefinition<ProductDto> = {
+export const productsV1: VersionDefinition<ProductDto, ProductV1> = {
   version: 1,
   settings: { number_of_shards: 1, number_of_replicas: 0 },
   mappings: {
@@ -60,7 +68,7 @@ export const productsV1: VersionDefinition<ProductDto> = {
   }),
 };
 
-export const productsV2: VersionDefinition<ProductDto> = {
+export const productsV2: VersionDefinition<ProductDto, ProductV2> = {
   version: 2,
   settings: { number_of_shards: 1, number_of_replicas: 0 },
   mappings: {
@@ -88,7 +96,7 @@ export const productsV2: VersionDefinition<ProductDto> = {
 /** The demo family: products with their category and tags, soft-deleted through `deleted_at`. */
 export function productsFamily(
   name = 'products',
-  versions = [productsV1, productsV2],
+  versions: readonly VersionDefinition<ProductDto, object>[] = [productsV1, productsV2],
 ): FamilyDefinition<ProductDto> {
   return {
     name,

@@ -8,7 +8,10 @@ import type { TestDatabase } from './test-database.js';
 import { readAll } from './test-opensearch.js';
 
 /** What a version must hold: every live product through the version's filter and transform, by id. */
-export async function expectedDocuments(database: TestDatabase, version: VersionDefinition<ProductDto>) {
+export async function expectedDocuments(
+  database: TestDatabase,
+  version: VersionDefinition<ProductDto, object>,
+) {
   const rows = await database.db.query.products.findMany({
     where: isNull(products.deletedAt),
     with: { category: true, tags: { with: { tag: true } } },
@@ -17,7 +20,7 @@ export async function expectedDocuments(database: TestDatabase, version: Version
   for (const row of rows) {
     const dto = toProductDto(row);
     if (version.filter && !version.filter(dto)) continue;
-    expected.set(String(row.id), version.transform(dto));
+    expected.set(String(row.id), version.transform(dto) as Record<string, unknown>);
   }
   return expected;
 }
@@ -27,7 +30,7 @@ export async function expectVersionsMatchSource(
   client: Client,
   database: TestDatabase,
   family: string,
-  versions: readonly VersionDefinition<ProductDto>[],
+  versions: readonly VersionDefinition<ProductDto, object>[],
 ): Promise<void> {
   for (const version of versions) {
     const actual = await readAll(client, `${family}_v${version.version}`);

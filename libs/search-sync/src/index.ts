@@ -11,11 +11,23 @@ export {
   type TimestampCaptureOptions,
   timestampCapture,
 } from './capture/change-capture.mode.js';
+export type { HorizonHolder } from './capture/horizon.inspect.js';
 export type { SyncDatabase } from './database/database.type.js';
 export type { DeadLetter, DeadLetterQuery } from './dead-letters/dead-letter.interface.js';
+export * from './decorators/index.js';
 export * from './errors/index.js';
 export type { FamilyDefinition, SearchDocument, VersionDefinition } from './family/family.definition.js';
+export type { SourceRow } from './family/source-row.type.js';
 export { describeSource, type SyncSource } from './family/sync-source.js';
+export { SearchSyncModule } from './nest/search-sync.module.js';
+export {
+  ASYNC_OPTIONS_TYPE,
+  OPTIONS_TYPE,
+  SEARCH_SYNC_MODULE_OPTIONS,
+} from './nest/search-sync.module-definition.js';
+export { SearchSyncService } from './nest/search-sync.service.js';
+export type { SearchSyncModuleOptions } from './nest/search-sync-options.interface.js';
+export type { FamilyStatus } from './nest/search-sync-status.interface.js';
 export type { BulkLoaderOptions } from './opensearch/bulk.loader.js';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './opensearch/retry.policy.js';
 export type { ChangePosition } from './pipeline/change-position.js';
@@ -28,7 +40,22 @@ export type {
   SourceChange,
   Stage,
 } from './pipeline/pipeline.interface.js';
+export type { RunRecord } from './runs/run.store.js';
 export { installSearchSyncState, searchSyncStateSql } from './state/state.migration.js';
-export { DEFAULT_STATE_SCHEMA, defineStateTables, searchSyncState } from './state/state.schema.js';
+export {
+  DEFAULT_STATE_SCHEMA,
+  defineStateTables,
+  type RunOutcome,
+  searchSyncState,
+  type VersionState,
+} from './state/state.schema.js';
+export { FamilyRunner, type SyncResult } from './sync/family.runner.js';
 export { FamilySync } from './sync/family.sync.js';
-export type { ReplayReport, RunReport, SyncOptions } from './sync/sync.interface.js';
+export type {
+  HorizonStatus,
+  ReplayReport,
+  RunOptions,
+  RunReport,
+  SyncOptions,
+  VersionStatus,
+} from './sync/sync.interface.js';

@@ -141,6 +141,33 @@ export class DrizzleChangeReader implements ChangeReader {
     });
   }
 
+  /**
+   * How many changes lie after `after` (all of them when null), counted by change key only: an estimate
+   * that is exact except within the checkpoint's own transaction. `below` bounds it (the horizon).
+   */
+  async countAfter(after: ChangePosition | null, below?: number): Promise<number> {
+    const { capture, options } = this;
+    const conditions = [
+      after ? sql`${capture.orderKey} > ${capture.orderValue(after.changeKey)}` : sql`true`,
+      below === undefined ? sql`true` : sql`${capture.orderKey} < ${capture.orderValue(below)}`,
+    ];
+    const tombstoneConditions = [
+      after ? sql`change_key > ${after.changeKey}::bigint` : sql`true`,
+      below === undefined ? sql`true` : sql`change_key < ${below}::bigint`,
+    ];
+    const [row] = await queryRows<{ rows: number; tombstones: number }>(
+      this.db,
+      sql`select
+        (select count(*)::int from ${options.source.table} where ${sql.join(conditions, sql` and `)}) as rows,
+        ${
+          this.tombstones
+            ? sql`(select count(*)::int from ${this.tombstoneTable} where ${sql.join(tombstoneConditions, sql` and `)})`
+            : sql`0`
+        } as tombstones`,
+    );
+    return row.rows + row.tombstones;
+  }
+
   /** The current rows of these keys, whatever their change key (replay re-reads the source, never a copy). */
   async readKeys(keys: readonly (readonly KeyValue[])[]): Promise<SourceChange<unknown>[]> {
     if (keys.length === 0) return [];

@@ -24,6 +24,15 @@ export class CheckpointStore {
     return new Map(rows.map((row) => [row.version, { changeKey: Number(row.change_key), key: row.key }]));
   }
 
+  /** When each version's checkpoint last moved. */
+  async lastMoved(db: SyncExecutor, family: string): Promise<Map<number, Date>> {
+    const rows = await queryRows<{ version: number; updated_at: string | Date }>(
+      db,
+      sql`select version, updated_at from ${this.table} where family = ${family}`,
+    );
+    return new Map(rows.map((row) => [row.version, new Date(row.updated_at)]));
+  }
+
   /**
    * Moves the checkpoints of `versions` to `position` where that is forward; returns the versions that
    * moved. `guard` is an extra SQL condition that must hold (the lease's fencing token, for one).

@@ -1,5 +1,10 @@
+export { SearchSyncBootstrapError } from './bootstrap.error.js';
 export { CaptureNotInstalledError } from './capture-not-installed.error.js';
 export { ClusterUnavailableError } from './cluster-unavailable.error.js';
 export { SearchSyncConfigurationError } from './configuration.error.js';
+export { DefinitionChangedError } from './definition-changed.error.js';
 export { InvalidIdentifierError } from './invalid-identifier.error.js';
+export { LeaseLostError } from './lease-lost.error.js';
 export { SearchSyncError } from './search-sync.error.js';
+export { StateNotInstalledError } from './state-not-installed.error.js';
+export { UnknownFamilyError } from './unknown-family.error.js';

@@ -5,8 +5,6 @@ export const messages = {
   clusterUnavailable: (detail: string) =>
     `OpenSearch is unreachable or rejected every operation (${detail}). No checkpoint was moved: ` +
     'check the cluster and its URL, then run again.',
-  databaseUnavailable: (detail: string) =>
-    `PostgreSQL failed during the sync (${detail}). No checkpoint was moved: check the database, then run again.`,
   captureNotInstalled: (table: string, missing: string) =>
     `Table "${table}" has no change capture (${missing} is missing). Apply changeCaptureSql() in a migration ` +
     'or call installChangeCapture() for it.',
@@ -16,5 +14,11 @@ export const messages = {
   invalidFamily: (family: string, problem: string) => `Family "${family}": ${problem}`,
   invalidVersion: (family: string, version: number, problem: string) =>
     `Family "${family}", version ${version}: ${problem}`,
-  unknownDeadLetter: (id: number) => `Dead letter ${id} does not exist.`,
+  definitionChanged: (family: string, version: number) =>
+    `Family "${family}", version ${version}: its mappings, settings, filter or transform changed since the ` +
+    'version was created. Bump the version number to build a new index, or restore the old definition.',
+  unknownFamily: (family: string, known: readonly string[]) =>
+    `No family "${family}" is declared. Declared families: ${known.join(', ') || 'none'}.`,
+  leaseLost: (family: string, holder: string) =>
+    `Family "${family}": this instance (${holder}) lost its lease to another instance; its progress was not recorded.`,
 };

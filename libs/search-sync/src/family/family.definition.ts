@@ -3,8 +3,8 @@ import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { ChangeCapture } from '../capture/change-capture.mode.js';
 import type { ChangeBatch, Stage } from '../pipeline/pipeline.interface.js';
 
-/** A JSON object document; transforms must return one. */
-export type SearchDocument = Record<string, unknown>;
+/** A JSON object document (an interface or a record); transforms must return one. */
+export type SearchDocument = object;
 
 /** One physical index of a family: its own mappings, settings, filter and transform. */
 export interface VersionDefinition<TDto, TDocument extends SearchDocument = SearchDocument> {
@@ -16,6 +16,11 @@ export interface VersionDefinition<TDto, TDocument extends SearchDocument = Sear
   /** Rows it rejects are deletes in this version. */
   readonly filter?: (dto: TDto) => boolean;
   readonly transform: (dto: TDto) => TDocument;
+  /**
+   * The source text the definition hash uses for the transform, when `transform` is a wrapper (a bound
+   * decorated method, say) whose own text says nothing about what it does.
+   */
+  readonly transformSource?: string;
 }
 
 /** A logical index fed by one Drizzle table (and its relations), in several versions. */

@@ -40,6 +40,37 @@ create table if not exists ${s}.dead_letters (
 create unique index if not exists dead_letters_open_uq on ${s}.dead_letters (family, version, document_id)
   where resolved_at is null;
 create index if not exists dead_letters_family_idx on ${s}.dead_letters (family, version, id);
+create table if not exists ${s}.versions (
+  family text not null,
+  version integer not null,
+  index_name text not null,
+  state text not null,
+  definition_hash text not null,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  primary key (family, version)
+);
+create table if not exists ${s}.leases (
+  family text primary key,
+  holder text not null,
+  token bigint not null,
+  acquired_at timestamptz not null default now(),
+  expires_at timestamptz not null
+);
+create table if not exists ${s}.runs (
+  id bigserial primary key,
+  family text not null,
+  holder text not null,
+  token bigint,
+  started_at timestamptz not null default now(),
+  finished_at timestamptz,
+  outcome text not null,
+  changes integer not null default 0,
+  batches integer not null default 0,
+  dead_letters integer not null default 0,
+  error text
+);
+create index if not exists runs_family_idx on ${s}.runs (family, id);
 `;
 }
 

@@ -15,6 +15,11 @@ import { assertSqlIdentifier } from '../utils/identifier.util.js';
 
 export const DEFAULT_STATE_SCHEMA = 'search_sync';
 
+/** The lifecycle of a version: created → backfilling → live → serving → retired. */
+export type VersionState = 'created' | 'backfilling' | 'live' | 'serving' | 'retired';
+
+export type RunOutcome = 'running' | 'succeeded' | 'failed' | 'skipped' | 'stopped';
+
 /**
  * The library's own tables, in a schema the user chooses. drizzle-kit reads the default instance
  * (`searchSyncState`) so the tables appear in the user's generated migrations like their own.
@@ -65,7 +70,50 @@ export function defineStateTables(schemaName: string = DEFAULT_STATE_SCHEMA) {
     ],
   );
 
-  return { schema, rowVersionSeq, checkpoints, deadLetters };
+  /** Each version of each family: its index, lifecycle state and the hash of its definition. */
+  const versions = schema.table(
+    'versions',
+    {
+      family: text('family').notNull(),
+      version: integer('version').notNull(),
+      indexName: text('index_name').notNull(),
+      state: text('state').$type<VersionState>().notNull(),
+      definitionHash: text('definition_hash').notNull(),
+      createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+      updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    },
+    (t) => [primaryKey({ columns: [t.family, t.version] })],
+  );
+
+  /** Who may run a family now: one row per family, with an expiry and a fencing token. */
+  const leases = schema.table('leases', {
+    family: text('family').primaryKey(),
+    holder: text('holder').notNull(),
+    token: bigint('token', { mode: 'number' }).notNull(),
+    acquiredAt: timestamp('acquired_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  });
+
+  /** Every run of every family, with its outcome: status reads the last one, tests read them all. */
+  const runs = schema.table(
+    'runs',
+    {
+      id: bigserial('id', { mode: 'number' }).primaryKey(),
+      family: text('family').notNull(),
+      holder: text('holder').notNull(),
+      token: bigint('token', { mode: 'number' }),
+      startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+      finishedAt: timestamp('finished_at', { withTimezone: true }),
+      outcome: text('outcome').$type<RunOutcome>().notNull(),
+      changes: integer('changes').notNull().default(0),
+      batches: integer('batches').notNull().default(0),
+      deadLetters: integer('dead_letters').notNull().default(0),
+      error: text('error'),
+    },
+    (t) => [index('runs_family_idx').on(t.family, t.id)],
+  );
+
+  return { schema, rowVersionSeq, checkpoints, deadLetters, versions, leases, runs };
 }
 
 export type StateTables = ReturnType<typeof defineStateTables>;
@@ -89,3 +137,6 @@ export const searchSyncSchema = searchSyncState.schema;
 export const searchSyncRowVersionSeq = searchSyncState.rowVersionSeq;
 export const searchSyncCheckpoints = searchSyncState.checkpoints;
 export const searchSyncDeadLetters = searchSyncState.deadLetters;
+export const searchSyncVersions = searchSyncState.versions;
+export const searchSyncLeases = searchSyncState.leases;
+export const searchSyncRuns = searchSyncState.runs;

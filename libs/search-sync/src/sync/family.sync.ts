@@ -1,11 +1,17 @@
 import type { Client } from '@opensearch-project/opensearch';
+import { sql } from 'drizzle-orm';
 import { DrizzleChangeReader } from '../capture/change.reader.js';
 import { assertChangeCaptureInstalled } from '../capture/change-capture.migration.js';
 import { exactCapture } from '../capture/change-capture.mode.js';
+import { horizonHolder } from '../capture/horizon.inspect.js';
 import { CheckpointStore } from '../checkpoints/checkpoint.store.js';
 import type { SyncDatabase } from '../database/database.type.js';
+import { queryRows } from '../database/database.type.js';
 import type { DeadLetter, DeadLetterQuery } from '../dead-letters/dead-letter.interface.js';
 import { DeadLetterStore } from '../dead-letters/dead-letter.store.js';
+import { DefinitionChangedError } from '../errors/definition-changed.error.js';
+import { StateNotInstalledError } from '../errors/state-not-installed.error.js';
+import { versionDefinitionHash } from '../family/definition.hash.js';
 import type { FamilyDefinition } from '../family/family.definition.js';
 import { validateFamily, versionIndexName } from '../family/family.validate.js';
 import { describeSource, type SyncSource } from '../family/sync-source.js';
@@ -25,11 +31,20 @@ import { runPipeline } from '../pipeline/pipeline.js';
 import { route } from '../pipeline/route.stage.js';
 import { transform } from '../pipeline/transform.stage.js';
 import { DEFAULT_STATE_SCHEMA } from '../state/state.schema.js';
-import type { ReplayReport, RunReport, SyncOptions } from './sync.interface.js';
+import { VersionStore } from '../versions/version.store.js';
+import type {
+  HorizonStatus,
+  ReplayReport,
+  RunOptions,
+  RunReport,
+  SyncOptions,
+  VersionStatus,
+} from './sync.interface.js';
 
 type Target = Omit<VersionTarget<unknown>, 'checkpoint'> & {
   readonly mappings?: Record<string, unknown>;
   readonly settings?: Record<string, unknown>;
+  readonly definitionHash: string;
 };
 
 const emptyStats = (): LoadStats => ({
@@ -63,6 +78,7 @@ export class FamilySync {
   private readonly targets: readonly Target[];
   private readonly checkpoints: CheckpointStore;
   private readonly deadLetterStore: DeadLetterStore;
+  private readonly versionStore: VersionStore;
   private rowQueries = 0;
   /** Whether open dead letters may exist, so commits only look for superseded ones when they can. */
   private openDeadLetters = true;
@@ -96,19 +112,45 @@ export class FamilySync {
       transform: v.transform,
       mappings: v.mappings,
       settings: v.settings,
+      definitionHash: versionDefinitionHash(v),
     }));
     this.checkpoints = new CheckpointStore(this.stateSchema);
     this.deadLetterStore = new DeadLetterStore(this.stateSchema);
+    this.versionStore = new VersionStore(this.stateSchema);
   }
 
   get versions(): readonly { version: number; index: string }[] {
     return this.targets;
   }
 
-  /** Checks change capture is installed and creates missing version indexes. */
+  /**
+   * Checks what a run needs before any runs: the state tables and change capture are installed, and no
+   * version's definition changed since it was created. Registers new versions and creates their indexes.
+   */
   async prepare(): Promise<void> {
+    const [state] = await queryRows<{ ready: boolean }>(
+      this.db,
+      sql`select to_regclass(${`"${this.stateSchema}".versions`}) is not null
+        and to_regclass(${`"${this.stateSchema}".runs`}) is not null as ready`,
+    );
+    if (!state.ready) throw new StateNotInstalledError(this.stateSchema);
     if ((this.definition.capture ?? exactCapture()).tombstones) {
       await assertChangeCaptureInstalled(this.db, this.source, this.stateSchema);
+    }
+    await this.versionStore.register(
+      this.db,
+      this.targets.map((t) => ({
+        family: this.name,
+        version: t.version,
+        indexName: t.index,
+        definitionHash: t.definitionHash,
+      })),
+    );
+    const stored = new Map((await this.versionStore.list(this.db, this.name)).map((v) => [v.version, v]));
+    for (const target of this.targets) {
+      if (stored.get(target.version)?.definitionHash !== target.definitionHash) {
+        throw new DefinitionChangedError(this.name, target.version);
+      }
     }
     for (const target of this.targets) {
       await ensureIndex(this.client, {
@@ -120,7 +162,7 @@ export class FamilySync {
   }
 
   /** One run from the lowest checkpoint to the horizon. */
-  async run(options: { signal?: AbortSignal } = {}): Promise<RunReport> {
+  async run(options: RunOptions = {}): Promise<RunReport> {
     const started = performance.now();
     const queriesBefore = this.rowQueries;
     const checkpoints = await this.checkpoints.read(this.db, this.name);
@@ -135,8 +177,9 @@ export class FamilySync {
       stages: this.definition.stages ?? [],
       loader: this.loader,
       commit: async (batch) => {
-        await this.commit(batch);
+        await this.commit(batch, options.fence);
         load = addStats(load, batch.stats);
+        options.onBatch?.({ changes: batch.changeCount, operations: batch.operations.length });
       },
       signal: options.signal,
     });
@@ -211,11 +254,67 @@ export class FamilySync {
     return { replayed: letters.length, resolved: resolved.length, failed: failures.length };
   }
 
-  private async commit(batch: LoadedBatch): Promise<void> {
+  /** Per version: state, checkpoint, pending changes, lag, documents and open dead letters. */
+  async status(): Promise<VersionStatus[]> {
+    const [checkpoints, moved, stored, letters] = await Promise.all([
+      this.checkpoints.read(this.db, this.name),
+      this.checkpoints.lastMoved(this.db, this.name),
+      this.versionStore.list(this.db, this.name),
+      this.deadLetterStore.countOpen(this.db, this.name),
+    ]);
+    const states = new Map(stored.map((v) => [v.version, v.state]));
+    return Promise.all(
+      this.targets.map(async (target): Promise<VersionStatus> => {
+        const checkpoint = checkpoints.get(target.version) ?? null;
+        const pending = await this.reader.countAfter(checkpoint);
+        const lastMoved = moved.get(target.version);
+        const documents = await this.client
+          .count({ index: target.index })
+          .then((r) => r.body.count as number)
+          .catch(() => null);
+        return {
+          version: target.version,
+          index: target.index,
+          state: states.get(target.version) ?? 'created',
+          checkpoint,
+          pendingChanges: pending,
+          lagSeconds: pending === 0 || !lastMoved ? 0 : Math.round((Date.now() - lastMoved.getTime()) / 1000),
+          documents,
+          deadLetters: letters.get(target.version) ?? 0,
+        };
+      }),
+    );
+  }
+
+  /**
+   * Where the horizon stands: how many changes wait behind it, and the transaction holding it back
+   * when there is one (exact capture only).
+   */
+  async horizonStatus(): Promise<HorizonStatus> {
+    const horizon = await this.reader.horizon();
+    const waiting = await this.reader.countAfter({ changeKey: horizon - 1, key: [] });
+    const mode = (this.definition.capture ?? exactCapture()).mode;
+    const holder = waiting > 0 && mode === 'exact' ? await horizonHolder(this.db) : null;
+    return { horizon, waitingChanges: waiting, holder };
+  }
+
+  /** Changes a run from the lowest checkpoint would read now, up to the horizon (for progress and ETA). */
+  async pendingChanges(): Promise<number> {
+    const checkpoints = await this.checkpoints.read(this.db, this.name);
+    const positions = this.targets.map((t) => checkpoints.get(t.version) ?? null);
+    const lowest = positions.includes(null)
+      ? null
+      : positions.reduce((a, b) => (a!.changeKey <= b!.changeKey ? a : b), positions[0]);
+    return this.reader.countAfter(lowest, await this.reader.horizon());
+  }
+
+  private async commit(batch: LoadedBatch, fence?: RunOptions['fence']): Promise<void> {
     const failed = new Set(batch.deadLetters.map((d) => `${d.version}:${d.documentId}`));
     const resolveSuperseded = this.openDeadLetters;
     this.openDeadLetters ||= batch.deadLetters.length > 0;
     await this.db.transaction(async (tx) => {
+      // First, so that an instance that lost its lease writes nothing at all.
+      await fence?.(tx);
       if (resolveSuperseded) {
         const written = batch.operations.filter((op) => !failed.has(`${op.version}:${op.id}`));
         await this.deadLetterStore.resolveSuperseded(tx, this.name, written);

@@ -1,9 +1,11 @@
 import type { Client } from '@opensearch-project/opensearch';
+import type { HorizonHolder } from '../capture/horizon.inspect.js';
 import type { SyncDatabase } from '../database/database.type.js';
 import type { BulkLoaderOptions } from '../opensearch/bulk.loader.js';
 import type { ChangePosition } from '../pipeline/change-position.js';
 import type { Loader } from '../pipeline/load.stage.js';
 import type { LoadStats } from '../pipeline/pipeline.interface.js';
+import type { VersionState } from '../state/state.schema.js';
 
 export interface SyncOptions {
   readonly db: SyncDatabase;
@@ -34,6 +36,40 @@ export interface RunReport {
   readonly deadLetters: number;
   readonly load: LoadStats;
   readonly durationMs: number;
+}
+
+export interface RunOptions {
+  /** Stops between batches: batches being loaded finish and commit, no new one starts. */
+  readonly signal?: AbortSignal;
+  /**
+   * Runs inside every checkpoint transaction before anything is written; throwing aborts the commit.
+   * The lease's fencing check goes here.
+   */
+  readonly fence?: (tx: SyncDatabase) => Promise<void>;
+  /** Called after each committed batch (progress bars, metrics). */
+  readonly onBatch?: (batch: { readonly changes: number; readonly operations: number }) => void;
+}
+
+export interface VersionStatus {
+  readonly version: number;
+  readonly index: string;
+  readonly state: VersionState;
+  readonly checkpoint: ChangePosition | null;
+  /** Changes after the checkpoint, whether or not the horizon lets them be read yet. */
+  readonly pendingChanges: number;
+  /** Seconds since the checkpoint last moved, while changes are pending; 0 when caught up. */
+  readonly lagSeconds: number;
+  /** Documents in the index, or null if OpenSearch could not tell. */
+  readonly documents: number | null;
+  readonly deadLetters: number;
+}
+
+export interface HorizonStatus {
+  readonly horizon: number;
+  /** Committed or not, changes at or past the horizon: they wait until it moves. */
+  readonly waitingChanges: number;
+  /** The transaction that holds the horizon back, when changes wait for it. */
+  readonly holder: HorizonHolder | null;
 }
 
 export interface ReplayReport {

@@ -1,0 +1,39 @@
+import { SetMetadata } from '@nestjs/common';
+import type { SearchDocument } from '../family/family.definition.js';
+import { INDEX_VERSION_METADATA } from '../nest/search-sync.constants.js';
+
+export interface IndexVersionOptions<TDto = any> {
+  /** Defaults to `<family>_v<version>`. */
+  readonly index?: string;
+  readonly mappings?: Record<string, unknown>;
+  readonly settings?: Record<string, unknown>;
+  /** Rows it rejects are deletes in this version. */
+  readonly filter?: (dto: TDto) => boolean;
+}
+
+export interface IndexVersionMetadata extends IndexVersionOptions {
+  readonly version: number;
+}
+
+/**
+ * Declares a version of the family on the method that transforms the family's DTO into this
+ * version's document. With type arguments, a method that takes or returns the wrong shape does not
+ * compile: `@IndexVersion<ProductDto, ProductV2>(2, { mappings })`.
+ */
+export function IndexVersion<TDto = any, TDocument extends SearchDocument = SearchDocument>(
+  version: number,
+  options: IndexVersionOptions<TDto> = {},
+) {
+  return (
+    target: object,
+    key: string | symbol,
+    descriptor: TypedPropertyDescriptor<(dto: TDto) => TDocument>,
+  ): TypedPropertyDescriptor<(dto: TDto) => TDocument> => {
+    SetMetadata<string, IndexVersionMetadata>(INDEX_VERSION_METADATA, { ...options, version })(
+      target,
+      key,
+      descriptor,
+    );
+    return descriptor;
+  };
+}

@@ -1,0 +1,24 @@
+import type { Client, ClientOptions } from '@opensearch-project/opensearch';
+import type { SyncDatabase } from '../database/database.type.js';
+import type { BulkLoaderOptions } from '../opensearch/bulk.loader.js';
+
+export interface SearchSyncModuleOptions {
+  /** The application's Drizzle database (any Drizzle PostgreSQL database); never closed by the module. */
+  readonly database: SyncDatabase;
+  /** An OpenSearch client (never closed by the module), or the options to build one (closed at shutdown). */
+  readonly opensearch: Client | ClientOptions;
+  /** Schema of the library's tables. Default `search_sync`. */
+  readonly stateSchema?: string;
+  /** Source rows per batch. Default 1000. */
+  readonly batchSize?: number;
+  /** Batches being loaded while the next is read. Default 2. */
+  readonly batchesInFlight?: number;
+  /** Bulk request bounds, requests in flight and retry policy. */
+  readonly bulk?: Partial<BulkLoaderOptions>;
+  /** Whether this instance runs the families' schedules (false on API-only instances). Default true. */
+  readonly runSchedules?: boolean;
+  /** This instance's name in leases and the run log. Default `<hostname>:<pid>`. */
+  readonly instanceName?: string;
+  /** How long a lease lasts without renewal (it is renewed at every batch). Default 30 s. */
+  readonly leaseTtlMs?: number;
+}

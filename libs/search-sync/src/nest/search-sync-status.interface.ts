@@ -1,0 +1,16 @@
+import type { SearchIndexSchedule } from '../decorators/search-index.decorator.js';
+import type { RunRecord } from '../runs/run.store.js';
+import type { HorizonStatus, VersionStatus } from '../sync/sync.interface.js';
+
+export interface FamilyStatus {
+  readonly family: string;
+  readonly className: string;
+  readonly schedule: SearchIndexSchedule | null;
+  /** Whether this instance is running the family now. */
+  readonly running: boolean;
+  readonly versions: readonly VersionStatus[];
+  /** The last run of any instance (skips left out) and its outcome. */
+  readonly lastRun: RunRecord | null;
+  /** What the exact horizon waits for, when changes wait for it. */
+  readonly horizon: HorizonStatus;
+}

@@ -1,0 +1,102 @@
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import type { IndexVersionMetadata } from '../decorators/index-version.decorator.js';
+import type { SearchIndexMetadata } from '../decorators/search-index.decorator.js';
+import { SearchSyncBootstrapError } from '../errors/bootstrap.error.js';
+import type { FamilyDefinition, VersionDefinition } from '../family/family.definition.js';
+import { FamilyRunner } from '../sync/family.runner.js';
+import { FamilySync } from '../sync/family.sync.js';
+import {
+  INDEX_VERSION_METADATA,
+  SEARCH_INDEX_METADATA,
+  SEARCH_SYNC_CONTEXT,
+} from './search-sync.constants.js';
+import type { SearchSyncContext } from './search-sync.context.js';
+import { SearchSyncRegistry } from './search-sync.registry.js';
+
+/**
+ * Finds `@SearchIndex` providers and their `@IndexVersion` methods at bootstrap, builds each family's
+ * pipeline, and checks it can run (state tables, change capture, definition hashes, indexes): a family
+ * that cannot run fails bootstrap with a message naming its class.
+ */
+@Injectable()
+export class SearchSyncExplorer implements OnModuleInit {
+  private readonly logger = new Logger('SearchSync');
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly reflector: Reflector,
+    private readonly registry: SearchSyncRegistry,
+    @Inject(SEARCH_SYNC_CONTEXT) private readonly context: SearchSyncContext,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    for (const wrapper of this.discovery.getProviders()) {
+      const { instance, metatype } = wrapper;
+      if (!instance || !metatype) continue;
+      const metadata = this.reflector.get<SearchIndexMetadata | undefined>(SEARCH_INDEX_METADATA, metatype);
+      if (!metadata) continue;
+      const className = metatype.name;
+      if (!wrapper.isDependencyTreeStatic()) {
+        this.logger.warn(
+          `${className} is request-scoped: search index families must be singletons; it is ignored.`,
+        );
+        continue;
+      }
+      let sync: FamilySync;
+      try {
+        sync = new FamilySync(
+          this.definition(metadata, instance as Record<string, unknown>),
+          this.context.sync,
+        );
+      } catch (error) {
+        throw new SearchSyncBootstrapError(className, metadata.name, error);
+      }
+      this.registry.add({
+        className,
+        family: metadata.name,
+        schedule: metadata.schedule,
+        runner: new FamilyRunner(sync, {
+          db: this.context.db,
+          stateSchema: this.context.stateSchema,
+          holder: this.context.holder,
+          leaseTtlMs: this.context.leaseTtlMs,
+        }),
+      });
+      try {
+        await sync.prepare();
+      } catch (error) {
+        throw new SearchSyncBootstrapError(className, metadata.name, error);
+      }
+      this.logger.log(
+        `${className}: family "${metadata.name}", versions ${sync.versions.map((v) => v.version).join(', ')}`,
+      );
+    }
+  }
+
+  private definition(metadata: SearchIndexMetadata, instance: Record<string, unknown>): FamilyDefinition {
+    const versions: VersionDefinition<unknown>[] = [];
+    for (const name of this.scanner.getAllMethodNames(Object.getPrototypeOf(instance))) {
+      const method = instance[name] as (dto: unknown) => Record<string, unknown>;
+      const version = this.reflector.get<IndexVersionMetadata | undefined>(INDEX_VERSION_METADATA, method);
+      if (!version) continue;
+      versions.push({
+        ...version,
+        transform: (dto) => method.call(instance, dto),
+        transformSource: method.toString(),
+      });
+    }
+    return {
+      name: metadata.name,
+      table: metadata.source,
+      key: metadata.key,
+      with: metadata.with,
+      capture: metadata.capture,
+      softDelete: metadata.softDelete,
+      normalise: metadata.normalise,
+      stages: metadata.stages,
+      versions,
+    };
+  }
+}

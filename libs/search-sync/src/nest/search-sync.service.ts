@@ -1,0 +1,70 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { DeadLetter, DeadLetterQuery } from '../dead-letters/dead-letter.interface.js';
+import { type RunRecord, RunStore } from '../runs/run.store.js';
+import type { SyncResult } from '../sync/family.runner.js';
+import type { ReplayReport, RunOptions } from '../sync/sync.interface.js';
+import { SEARCH_SYNC_CONTEXT } from './search-sync.constants.js';
+import type { SearchSyncContext } from './search-sync.context.js';
+import { SearchSyncRegistry } from './search-sync.registry.js';
+import type { FamilyStatus } from './search-sync-status.interface.js';
+
+/** What applications call: runs, status, dead letters and replay of the declared families. */
+@Injectable()
+export class SearchSyncService {
+  private readonly runs: RunStore;
+
+  constructor(
+    private readonly registry: SearchSyncRegistry,
+    @Inject(SEARCH_SYNC_CONTEXT) private readonly context: SearchSyncContext,
+  ) {
+    this.runs = new RunStore(context.stateSchema);
+  }
+
+  families(): string[] {
+    return this.registry.all().map((r) => r.family);
+  }
+
+  /**
+   * One run of the family up to the horizon. If this or another instance is running it already, the
+   * result is `skipped` with who holds it, at once: runs of a family never overlap and never queue.
+   */
+  sync(family: string, options: Pick<RunOptions, 'onBatch' | 'signal'> = {}): Promise<SyncResult> {
+    return this.registry.get(family).runner.run(options);
+  }
+
+  /** Per family (all, or one) and version: state, checkpoint, pending changes, lag, documents, dead letters, last run. */
+  async status(family?: string): Promise<FamilyStatus[]> {
+    const registrations = family ? [this.registry.get(family)] : this.registry.all();
+    return Promise.all(
+      registrations.map(async ({ className, family: name, schedule, runner }) => ({
+        family: name,
+        className,
+        schedule: schedule ?? null,
+        running: runner.running,
+        versions: await runner.sync.status(),
+        lastRun: (await this.runs.last(this.context.db, name)) ?? null,
+        horizon: await runner.sync.horizonStatus(),
+      })),
+    );
+  }
+
+  /** Changes the next run of the family would read (for progress bars and ETAs). */
+  pendingChanges(family: string): Promise<number> {
+    return this.registry.get(family).runner.sync.pendingChanges();
+  }
+
+  deadLetters(family: string, query: Omit<DeadLetterQuery, 'family'> = {}): Promise<DeadLetter[]> {
+    return this.registry.get(family).runner.sync.deadLetters(query);
+  }
+
+  /** Sends open dead letters again from the source as it is now; resolves those that succeed. */
+  replay(family: string, query: Omit<DeadLetterQuery, 'family'> = {}): Promise<ReplayReport> {
+    return this.registry.get(family).runner.sync.replay(query);
+  }
+
+  /** The run log of a family, oldest first: every run and skip of every instance. */
+  runLog(family: string): Promise<RunRecord[]> {
+    this.registry.get(family);
+    return this.runs.list(this.context.db, family);
+  }
+}

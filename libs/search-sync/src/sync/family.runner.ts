@@ -1,0 +1,110 @@
+import type { SyncDatabase } from '../database/database.type.js';
+import { LeaseLostError } from '../errors/lease-lost.error.js';
+import type { Lease } from '../leases/lease.store.js';
+import { LeaseStore } from '../leases/lease.store.js';
+import { RunStore } from '../runs/run.store.js';
+import type { FamilySync } from './family.sync.js';
+import type { RunOptions, RunReport } from './sync.interface.js';
+
+export type SyncResult =
+  | { readonly outcome: 'completed'; readonly report: RunReport }
+  | { readonly outcome: 'skipped'; readonly reason: string };
+
+export interface FamilyRunnerOptions {
+  readonly db: SyncDatabase;
+  readonly stateSchema: string;
+  /** This instance's name in leases and the run log. */
+  readonly holder: string;
+  readonly leaseTtlMs: number;
+}
+
+/**
+ * Runs of one family that never overlap: in this process (a run already going makes the next one
+ * skip), and across processes (a lease row with a fencing token that every checkpoint commit renews,
+ * so an instance that lost its lease cannot record progress). Every run is written to the run log.
+ */
+export class FamilyRunner {
+  private current: Promise<SyncResult> | null = null;
+  private readonly controller = new AbortController();
+  private readonly leases: LeaseStore;
+  private readonly runs: RunStore;
+
+  constructor(
+    readonly sync: FamilySync,
+    private readonly options: FamilyRunnerOptions,
+  ) {
+    this.leases = new LeaseStore(options.stateSchema);
+    this.runs = new RunStore(options.stateSchema);
+  }
+
+  get running(): boolean {
+    return this.current !== null;
+  }
+
+  /** One run up to the horizon, or a skip that says who is running the family already. */
+  run(options: Pick<RunOptions, 'onBatch' | 'signal'> = {}): Promise<SyncResult> {
+    if (this.controller.signal.aborted) {
+      return Promise.resolve({ outcome: 'skipped', reason: 'this instance is shutting down' });
+    }
+    if (this.current) {
+      return Promise.resolve({
+        outcome: 'skipped',
+        reason: `held by ${this.options.holder} (this instance)`,
+      });
+    }
+    const run = this.runWithLease(options).finally(() => {
+      this.current = null;
+    });
+    this.current = run;
+    return run;
+  }
+
+  /** Lets the batch in flight finish and commit, starts no other, and waits for the run to end. */
+  async stop(): Promise<void> {
+    this.controller.abort();
+    await this.current?.catch(() => undefined);
+  }
+
+  private async runWithLease(options: Pick<RunOptions, 'onBatch' | 'signal'>): Promise<SyncResult> {
+    const { db, holder, leaseTtlMs } = this.options;
+    const family = this.sync.name;
+    const attempt = await this.leases.acquire(db, family, holder, leaseTtlMs);
+    if (!attempt.acquired) {
+      await this.runs.start(db, family, holder, null, 'skipped');
+      return { outcome: 'skipped', reason: `held by ${attempt.heldBy}` };
+    }
+    const { lease } = attempt;
+    const runId = await this.runs.start(db, family, holder, lease.token);
+    const signal = options.signal
+      ? AbortSignal.any([options.signal, this.controller.signal])
+      : this.controller.signal;
+    try {
+      const report = await this.sync.run({
+        signal,
+        onBatch: options.onBatch,
+        fence: (tx) => this.fence(tx, lease),
+      });
+      await this.runs.finish(db, runId, {
+        outcome: signal.aborted ? 'stopped' : 'succeeded',
+        changes: report.changes,
+        batches: report.batches,
+        deadLetters: report.deadLetters,
+      });
+      return { outcome: 'completed', report };
+    } catch (error) {
+      await this.runs.finish(db, runId, {
+        outcome: 'failed',
+        error: error instanceof Error ? error.message : String(error),
+      });
+      throw error;
+    } finally {
+      await this.leases.release(db, lease);
+    }
+  }
+
+  private async fence(tx: SyncDatabase, lease: Lease): Promise<void> {
+    if (!(await this.leases.renew(tx, lease, this.options.leaseTtlMs))) {
+      throw new LeaseLostError(lease.family, lease.holder);
+    }
+  }
+}

@@ -1,0 +1,48 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { SyncDatabase } from '../database/database.type.js';
+import {
+  DEFAULT_STATE_SCHEMA,
+  type StateTables,
+  stateTables,
+  type VersionState,
+} from '../state/state.schema.js';
+
+export interface VersionRecord {
+  readonly family: string;
+  readonly version: number;
+  readonly indexName: string;
+  readonly state: VersionState;
+  readonly definitionHash: string;
+}
+
+/** Versions as stored: their lifecycle state and the hash of the definition they were created with. */
+export class VersionStore {
+  private readonly tables: StateTables;
+
+  constructor(stateSchema: string = DEFAULT_STATE_SCHEMA) {
+    this.tables = stateTables(stateSchema);
+  }
+
+  async list(db: SyncDatabase, family: string): Promise<VersionRecord[]> {
+    const { versions } = this.tables;
+    return db.select().from(versions).where(eq(versions.family, family)).orderBy(versions.version);
+  }
+
+  /** Records versions seen for the first time (state `created`); existing ones are left as they are. */
+  async register(db: SyncDatabase, records: readonly Omit<VersionRecord, 'state'>[]): Promise<void> {
+    if (records.length === 0) return;
+    const { versions } = this.tables;
+    await db
+      .insert(versions)
+      .values(records.map((r) => ({ ...r, state: 'created' as const })))
+      .onConflictDoNothing();
+  }
+
+  async setState(db: SyncDatabase, family: string, version: number, state: VersionState): Promise<void> {
+    const { versions } = this.tables;
+    await db
+      .update(versions)
+      .set({ state, updatedAt: sql`now()` })
+      .where(and(eq(versions.family, family), eq(versions.version, version)));
+  }
+}

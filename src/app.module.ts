@@ -1,0 +1,38 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import type { Client } from '@opensearch-project/opensearch';
+import { SearchSyncModule } from '../libs/search-sync/src/index.js';
+import { ProductsIndex } from './catalog/products.index.js';
+import { type CatalogDatabase, DatabaseModule, DRIZZLE } from './database/database.module.js';
+
+export interface AppOptions {
+  readonly databaseUrl: string;
+  readonly opensearch: Client;
+  /** False for one-shot CLI runs and API-only instances. */
+  readonly runSchedules: boolean;
+  readonly instanceName?: string;
+}
+
+/** The demo host application: a product catalog whose search indexes search-sync keeps in sync. */
+@Module({})
+export class AppModule {
+  static forRoot(options: AppOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ScheduleModule.forRoot(),
+        DatabaseModule.forRoot(options.databaseUrl),
+        SearchSyncModule.forRootAsync({
+          inject: [DRIZZLE],
+          useFactory: (database: CatalogDatabase) => ({
+            database,
+            opensearch: options.opensearch,
+            runSchedules: options.runSchedules,
+            instanceName: options.instanceName,
+          }),
+        }),
+      ],
+      providers: [ProductsIndex],
+    };
+  }
+}

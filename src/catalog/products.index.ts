@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import { isNotNull } from 'drizzle-orm';
+import { IndexVersion, SearchIndex } from '../../libs/search-sync/src/index.js';
+import { products } from './catalog.schema.js';
+import {
+  type ProductDto,
+  type ProductRow,
+  type ProductV1,
+  type ProductV2,
+  productsV1,
+  productsV2,
+  toProductDto,
+} from './products.family.js';
+
+/** The demo family declared the Nest way: products with their category and tags, in two versions. */
+@SearchIndex<ProductRow, ProductDto>('products', {
+  source: products,
+  with: { category: true, tags: { with: { tag: true } } },
+  softDelete: isNotNull(products.deletedAt),
+  normalise: toProductDto,
+  schedule: { every: 5000 },
+})
+@Injectable()
+export class ProductsIndex {
+  @IndexVersion<ProductDto, ProductV1>(1, { mappings: productsV1.mappings, settings: productsV1.settings })
+  v1(product: ProductDto): ProductV1 {
+    return productsV1.transform(product);
+  }
+
+  /** Adds a search-as-you-type title and the category name; inactive products are left out. */
+  @IndexVersion<ProductDto, ProductV2>(2, {
+    mappings: productsV2.mappings,
+    settings: productsV2.settings,
+    filter: productsV2.filter,
+  })
+  v2(product: ProductDto): ProductV2 {
+    return productsV2.transform(product);
+  }
+}

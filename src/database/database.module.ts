@@ -1,0 +1,38 @@
+import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import { catalogSchema } from '../catalog/catalog.schema.js';
+
+export const DRIZZLE = Symbol('DRIZZLE');
+const CONNECTION = Symbol('POSTGRES_CONNECTION');
+
+export type CatalogDatabase = PostgresJsDatabase<typeof catalogSchema>;
+
+/** The application's own database: the app owns the connection, search-sync only borrows the Drizzle handle. */
+@Global()
+@Module({})
+export class DatabaseModule implements OnApplicationShutdown {
+  constructor(@Inject(CONNECTION) private readonly connection: postgres.Sql) {}
+
+  static forRoot(url: string, options: { max?: number } = {}): DynamicModule {
+    return {
+      module: DatabaseModule,
+      providers: [
+        {
+          provide: CONNECTION,
+          useFactory: () => postgres(url, { max: options.max ?? 8, onnotice: () => {} }),
+        },
+        {
+          provide: DRIZZLE,
+          useFactory: (sql: postgres.Sql) => drizzle(sql, { schema: catalogSchema }),
+          inject: [CONNECTION],
+        },
+      ],
+      exports: [DRIZZLE],
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.connection.end({ timeout: 5 });
+  }
+}
