@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import type { Client } from '@opensearch-project/opensearch';
 import { SearchSyncModule } from '../libs/search-sync/src/index.js';
+import { CategoriesIndex } from './catalog/categories.index.js';
 import { ProductsIndex } from './catalog/products.index.js';
 import { type CatalogDatabase, DatabaseModule, DRIZZLE } from './database/database.module.js';
 
@@ -32,7 +33,7 @@ export class AppModule {
           }),
         }),
       ],
-      providers: [ProductsIndex],
+      providers: [ProductsIndex, CategoriesIndex],
     };
   }
 }

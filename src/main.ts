@@ -74,18 +74,20 @@ async function main(): Promise<void> {
   );
   try {
     const sync = app.get(SearchSyncService);
-    const pending = await sync.pendingChanges('products');
-    const bar = progress('syncing products', pending);
-    const result = await sync.sync('products', { onBatch: (batch) => bar.advance(batch.changes) });
-    bar.stop();
-    if (result.outcome === 'skipped') console.log(`Sync skipped: ${result.reason}`);
-    else {
-      const { report } = result;
-      const rate = Math.round(report.changes / Math.max(0.001, report.durationMs / 1000));
-      console.log(
-        `Synced ${report.changes} changes into versions ${report.versions.join(', ')} in ${report.durationMs} ms ` +
-          `(${rate} rows/s, ${report.batches} batches, ${report.rowQueries} row queries, ${report.deadLetters} dead letters).`,
-      );
+    for (const family of sync.families()) {
+      const bar = progress(`syncing ${family}`, await sync.pendingChanges(family));
+      const result = await sync.sync(family, { onBatch: (batch) => bar.advance(batch.changes) });
+      bar.stop();
+      if (result.outcome === 'skipped') console.log(`${family}: skipped, ${result.reason}`);
+      else {
+        const { report } = result;
+        const rate = Math.round(report.changes / Math.max(0.001, report.durationMs / 1000));
+        console.log(
+          `${family}: synced ${report.changes} changes into versions ${report.versions.join(', ')} in ` +
+            `${report.durationMs} ms (${rate} rows/s, ${report.batches} batches, ${report.rowQueries} row queries, ` +
+            `${report.deadLetters} dead letters).`,
+        );
+      }
     }
     printStatus(await sync.status());
   } finally {

@@ -5,6 +5,8 @@ import { changeCaptureColumns } from '../../libs/search-sync/src/index.js';
 export const categories = pgTable('categories', {
   id: serial('id').primaryKey(),
   name: text('name').notNull(),
+  description: text('description').notNull().default(''),
+  ...changeCaptureColumns(),
 });
 
 export const products = pgTable('products', {

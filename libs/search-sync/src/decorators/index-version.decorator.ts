@@ -24,16 +24,17 @@ export function IndexVersion<TDto = any, TDocument extends SearchDocument = Sear
   version: number,
   options: IndexVersionOptions<TDto> = {},
 ) {
-  return (
+  // Generic over the method so that the check is one of assignability (a method may take a wider DTO
+  // or return a narrower document), not of identity.
+  return <TMethod extends (dto: TDto) => TDocument>(
     target: object,
     key: string | symbol,
-    descriptor: TypedPropertyDescriptor<(dto: TDto) => TDocument>,
-  ): TypedPropertyDescriptor<(dto: TDto) => TDocument> => {
+    descriptor: TypedPropertyDescriptor<TMethod>,
+  ): void => {
     SetMetadata<string, IndexVersionMetadata>(INDEX_VERSION_METADATA, { ...options, version })(
       target,
       key,
       descriptor,
     );
-    return descriptor;
   };
 }
