@@ -1,0 +1,154 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Client } from '@opensearch-project/opensearch';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CheckpointStore } from '../libs/search-sync/src/checkpoints/checkpoint.store.js';
+import type { KeyColumn } from '../libs/search-sync/src/family/sync-source.js';
+import { type ChangePosition, comparePositions } from '../libs/search-sync/src/pipeline/change-position.js';
+import { RunStore } from '../libs/search-sync/src/runs/run.store.js';
+import { seedCatalog } from '../src/catalog/catalog.seed.js';
+import { productsV1, productsV2 } from '../src/catalog/products.family.js';
+import { expectVersionsMatchSource } from './support/catalog.expect.js';
+import { writeRandomly } from './support/catalog.writers.js';
+import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import { createClient, deleteIndexes, OPENSEARCH_URL, uniqueName } from './support/test-opensearch.js';
+
+const LEASE_TTL_MS = 2000;
+const keys = [{ kind: 'number', sqlType: 'integer' } as KeyColumn];
+
+/** Starts one application instance (a separate Node process) and waits until it has bootstrapped. */
+async function startInstance(
+  database: TestDatabase,
+  family: string,
+  instance: string,
+): Promise<ChildProcess> {
+  const child = spawn('node', ['dist/test/fixtures/instance.main.js'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: database.url,
+      OPENSEARCH_URL,
+      FAMILY: family,
+      INSTANCE: instance,
+      LEASE_TTL_MS: String(LEASE_TTL_MS),
+      EVERY_MS: '200',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (data: Buffer) => {
+      if (data.toString().includes('ready')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`instance ${instance} exited with ${code}`)));
+  });
+  return child;
+}
+
+describe('two application instances on one database', () => {
+  let database: TestDatabase;
+  let client: Client;
+  const family = uniqueName('products');
+  const children: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    // The instances run the compiled application, as production would.
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+    database = await createTestDatabase();
+    client = createClient();
+    await seedCatalog(database.db, { products: 20_000 });
+  });
+
+  afterAll(async () => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    await deleteIndexes(client, `${family}_*`);
+    await client.close();
+    await database.drop();
+  });
+
+  it('never overlap runs of a family, never move a checkpoint back, and survive the lease holder being killed', async () => {
+    const checkpoints = new CheckpointStore();
+    const runs = new RunStore();
+    const a = await startInstance(database, family, 'instance-a');
+    children.push(a);
+    // A takes the lease for the first (long) run; only then does B start, so A is the holder to kill.
+    for (
+      let i = 0;
+      !(await runs.list(database.db, family)).some(
+        (r) => r.holder === 'instance-a' && r.outcome === 'running',
+      );
+      i++
+    ) {
+      if (i > 200) throw new Error('instance-a never started a run');
+      await sleep(50);
+    }
+    const b = await startInstance(database, family, 'instance-b');
+    children.push(b);
+
+    const samples: Map<number, ChangePosition>[] = [];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        samples.push(await checkpoints.read(database.db, family));
+        await sleep(100);
+      }
+    })();
+    let stopWriters!: () => void;
+    const writersStopped = new Promise<void>((resolve) => {
+      stopWriters = resolve;
+    });
+    const writers = writeRandomly(database.client, { until: writersStopped, seed: 11, pauseMs: 10 });
+
+    // Kill A in the middle of its run, once it has committed some batches.
+    for (let i = 0; !(await checkpoints.read(database.db, family)).get(1); i++) {
+      if (i > 400) throw new Error('instance-a never committed a batch');
+      await sleep(50);
+    }
+    const killedAt = Date.now();
+    a.kill('SIGKILL');
+    await sleep(LEASE_TTL_MS + 4000);
+    stopWriters();
+    await writers;
+
+    // B takes over after the lease expires and brings both versions to the source.
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      try {
+        await expectVersionsMatchSource(client, database, family, [productsV1, productsV2]);
+        break;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await sleep(500);
+      }
+    }
+    sampling = false;
+    await sampler;
+    b.kill('SIGTERM');
+    await new Promise((resolve) => b.once('exit', resolve));
+
+    // Checkpoints only ever moved forward.
+    for (let i = 1; i < samples.length; i++) {
+      for (const [version, position] of samples[i - 1]) {
+        expect(comparePositions(keys, samples[i].get(version)!, position)).toBeGreaterThanOrEqual(0);
+      }
+    }
+    // The run log: runs never overlap, each holder's token is newer than the last, and B ran only after A died.
+    const log = (await runs.list(database.db, family)).filter((r) => r.outcome !== 'skipped');
+    const killed = log.filter((r) => r.outcome === 'running');
+    expect(killed.map((r) => r.holder)).toEqual(['instance-a']);
+    for (let i = 1; i < log.length; i++) {
+      const previous = log[i - 1];
+      const end = previous.finishedAt?.getTime() ?? killedAt;
+      expect(log[i].startedAt.getTime()).toBeGreaterThanOrEqual(end);
+      expect(log[i].token!).toBeGreaterThan(previous.token!);
+    }
+    const takeover = log.find((r) => r.holder === 'instance-b');
+    expect(takeover).toBeDefined();
+    expect(takeover!.startedAt.getTime()).toBeGreaterThanOrEqual(killedAt);
+    const skipped = (await runs.list(database.db, family)).filter(
+      (r) => r.outcome === 'skipped' && r.holder === 'instance-b',
+    );
+    expect(skipped.length).toBeGreaterThan(0);
+    expect(log.filter((r) => r.holder === 'instance-b' && r.outcome === 'succeeded').length).toBeGreaterThan(
+      0,
+    );
+  });
+});

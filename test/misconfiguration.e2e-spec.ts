@@ -1,0 +1,167 @@
+import { Injectable, type Type } from '@nestjs/common';
+import type { Client } from '@opensearch-project/opensearch';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CaptureNotInstalledError,
+  DefinitionChangedError,
+  IndexVersion,
+  SearchIndex,
+  SearchSyncBootstrapError,
+  StateNotInstalledError,
+} from '../libs/search-sync/src/index.js';
+import { categories, products, tags } from '../src/catalog/catalog.schema.js';
+import { categoriesIndex } from './fixtures/catalog.indexes.js';
+import { createTestApp, type TestAppOptions } from './fixtures/test-app.js';
+import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import { createClient, deleteIndexes, uniqueName } from './support/test-opensearch.js';
+
+describe('misconfiguration fails bootstrap with a message naming the class, family and version', () => {
+  let database: TestDatabase;
+  let client: Client;
+  const prefix = uniqueName('misconfig');
+  const family = (name: string) => `${prefix}_${name}`;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    client = createClient();
+  });
+
+  afterAll(async () => {
+    await deleteIndexes(client, `${prefix}_*`);
+    await client.close();
+    await database.drop();
+  });
+
+  /** Boots the app and returns the bootstrap error (failing if it boots). */
+  async function bootstrapError(indexes: Type[], options: Partial<TestAppOptions> = {}): Promise<Error> {
+    const app = await createTestApp({ database: database.db, opensearch: client, indexes, ...options }).catch(
+      (error: Error) => error,
+    );
+    if (!(app instanceof Error)) {
+      await app.close();
+      throw new Error('the application booted');
+    }
+    return app;
+  }
+
+  it('duplicate version numbers', async () => {
+    @SearchIndex(family('dup'), { source: categories })
+    @Injectable()
+    class DuplicateVersions {
+      @IndexVersion(1)
+      a() {
+        return {};
+      }
+      @IndexVersion(1)
+      b() {
+        return {};
+      }
+    }
+    const error = await bootstrapError([DuplicateVersions]);
+    expect(error).toBeInstanceOf(SearchSyncBootstrapError);
+    expect(error.message).toBe(
+      `DuplicateVersions (family "${family('dup')}"): Family "${family('dup')}", version 1: the version number is declared twice.`,
+    );
+  });
+
+  it('two families with one alias', async () => {
+    const error = await bootstrapError([categoriesIndex(family('same')), categoriesIndex(family('same'))]);
+    expect(error.message).toMatch(
+      new RegExp(
+        `^CategoriesTestIndex \\(family "${family('same')}"\\): CategoriesTestIndex already declares a family with this name`,
+      ),
+    );
+  });
+
+  it('a version whose definition changed since it was created', async () => {
+    const name = family('changed');
+    const original = categoriesIndex(name);
+    const app = await createTestApp({ database: database.db, opensearch: client, indexes: [original] });
+    await app.close();
+
+    @SearchIndex(name, { source: categories })
+    @Injectable()
+    class ChangedTransform {
+      @IndexVersion(1, { settings: { number_of_replicas: 0 } })
+      v1(category: { name: string }) {
+        return { title: category.name.toUpperCase() };
+      }
+    }
+    const error = await bootstrapError([ChangedTransform]);
+    expect(error.cause).toBeInstanceOf(DefinitionChangedError);
+    expect(error.message).toMatch(
+      /^ChangedTransform \(family ".+"\): Family ".+", version 1: .*changed.*Bump the version/,
+    );
+  });
+
+  it('an unknown key column', async () => {
+    @SearchIndex(family('key'), { source: products, key: [categories.id] })
+    @Injectable()
+    class WrongKey {
+      @IndexVersion(1)
+      v1() {
+        return {};
+      }
+    }
+    const error = await bootstrapError([WrongKey]);
+    expect(error.message).toMatch(
+      /^WrongKey \(family ".+_key"\): Family ".+_key": key column "id" is not a column of table "products"/,
+    );
+  });
+
+  it('a table without the change-capture columns, and one whose migration was not applied', async () => {
+    @SearchIndex(family('tags'), { source: tags })
+    @Injectable()
+    class NoColumns {
+      @IndexVersion(1)
+      v1() {
+        return {};
+      }
+    }
+    expect((await bootstrapError([NoColumns])).message).toMatch(
+      /^NoColumns .*spread changeCaptureColumns\(\) into its pgTable/,
+    );
+
+    await database.client`drop trigger search_sync_capture on categories`;
+    try {
+      const error = await bootstrapError([categoriesIndex(family('trigger'))]);
+      expect(error.cause).toBeInstanceOf(CaptureNotInstalledError);
+      expect(error.message).toMatch(/search_sync_capture trigger is missing.*Apply changeCaptureSql\(\)/);
+    } finally {
+      await database.client.unsafe(
+        'create trigger search_sync_capture before insert or update on categories for each row execute function search_sync.capture_change()',
+      );
+    }
+
+    const bare = await createTestDatabase({ migrate: false });
+    try {
+      const error = await createTestApp({
+        database: bare.db,
+        opensearch: client,
+        indexes: [categoriesIndex(family('bare'))],
+      }).catch((e: Error) => e);
+      expect((error as Error).cause).toBeInstanceOf(StateNotInstalledError);
+      expect((error as Error).message).toMatch(/state tables are missing in schema "search_sync"/);
+    } finally {
+      await bare.drop();
+    }
+  });
+
+  it('a schedule without ScheduleModule.forRoot() in the application', async () => {
+    const error = await bootstrapError([categoriesIndex(family('sched'), { every: 1000 })], {
+      schedule: false,
+    });
+    expect(error.message).toMatch(
+      /CategoriesTestIndex .*no SchedulerRegistry is available: import ScheduleModule.forRoot\(\)/,
+    );
+    // An API instance that runs no schedules boots without it.
+    const app = await createTestApp({
+      database: database.db,
+      opensearch: client,
+      indexes: [categoriesIndex(family('api'), { every: 1000 })],
+      schedule: false,
+      runSchedules: false,
+    });
+    await app.close();
+  });
+});
