@@ -19,8 +19,8 @@ export interface ChangeReaderOptions {
   readonly with?: Record<string, unknown>;
   /** Rows matching it are deletes in every version (soft delete). */
   readonly softDelete?: SQL;
-  /** Called once per SQL statement that reads source rows, so callers can count reads per batch. */
-  readonly onRowQuery?: () => void;
+  /** Called once per SQL statement that reads source rows, with its duration: reads per batch, database time. */
+  readonly onRowQuery?: (durationMs: number) => void;
 }
 
 type ExtractedRow = Record<string, unknown> & {
@@ -88,8 +88,9 @@ export class DrizzleChangeReader implements ChangeReader {
       sql` and `,
     );
     const orderBy = [asc(capture.orderKey as PgColumn), ...keys.map((k) => orderedKey(k, k.column))];
-    this.options.onRowQuery?.();
+    const started = performance.now();
     const rows = (await this.query(where, orderBy, limit, this.extras())) as ExtractedRow[];
+    this.options.onRowQuery?.(performance.now() - started);
     return rows.map((row) => this.toChange(row));
   }
 

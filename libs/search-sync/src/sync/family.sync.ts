@@ -80,6 +80,7 @@ export class FamilySync {
   private readonly deadLetterStore: DeadLetterStore;
   private readonly versionStore: VersionStore;
   private rowQueries = 0;
+  private rowQueryMs = 0;
   /** Whether open dead letters may exist, so commits only look for superseded ones when they can. */
   private openDeadLetters = true;
 
@@ -100,7 +101,10 @@ export class FamilySync {
       stateSchema: this.stateSchema,
       with: definition.with,
       softDelete: definition.softDelete,
-      onRowQuery: () => this.rowQueries++,
+      onRowQuery: (durationMs) => {
+        this.rowQueries++;
+        this.rowQueryMs += durationMs;
+      },
     });
     const bulk = new BulkLoader(options.client, options.bulk);
     const loader: Loader = (operations) => bulk.load(operations);
@@ -165,6 +169,7 @@ export class FamilySync {
   async run(options: RunOptions = {}): Promise<RunReport> {
     const started = performance.now();
     const queriesBefore = this.rowQueries;
+    const queryMsBefore = this.rowQueryMs;
     const checkpoints = await this.checkpoints.read(this.db, this.name);
     this.openDeadLetters = await this.deadLetterStore.hasOpen(this.db, this.name);
     let load = emptyStats();
@@ -188,6 +193,7 @@ export class FamilySync {
       versions: this.targets.map((t) => t.version),
       ...summary,
       rowQueries: this.rowQueries - queriesBefore,
+      rowQueryMs: Math.round(this.rowQueryMs - queryMsBefore),
       load,
       durationMs: Math.round(performance.now() - started),
     };

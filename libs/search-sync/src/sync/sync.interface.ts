@@ -32,6 +32,8 @@ export interface RunReport {
   readonly changes: number;
   /** SQL statements that read source rows: one per batch, whatever the number of versions. */
   readonly rowQueries: number;
+  /** Time spent in those statements (database time of extraction). */
+  readonly rowQueryMs: number;
   readonly operations: number;
   readonly deadLetters: number;
   readonly load: LoadStats;
