@@ -169,6 +169,50 @@ export class DrizzleChangeReader implements ChangeReader {
     return row.rows + row.tombstones;
   }
 
+  /**
+   * Rows whose single integer key lies in [from, to], in key order, at most `limit` after `after`: what
+   * reconcile compares. Soft-deleted rows come back marked as deleted.
+   */
+  async readKeyRange(from: number, to: number, after: number | null, limit: number): Promise<SourceChange<unknown>[]> {
+    const [key] = this.keys;
+    const conditions = [sql`${key.column} between ${from} and ${to}`];
+    if (after !== null) conditions.push(sql`${key.column} > ${after}`);
+    const rows = (await this.query(sql.join(conditions, sql` and `), [asc(key.column)], limit, this.extras())) as ExtractedRow[];
+    return rows.map((row) => this.toChange(row));
+  }
+
+  /**
+   * Per range of a single integer key: how many live rows and the sum of their row versions, in one
+   * statement. `ranges` are [from, to] pairs, inclusive.
+   */
+  async rangeStats(ranges: readonly (readonly [number, number])[]): Promise<{ count: number; sum: number }[]> {
+    const [key] = this.keys;
+    const { capture, options } = this;
+    const live = options.softDelete ? sql`not coalesce((${options.softDelete}), false)` : sql`true`;
+    const values = sql.join(
+      ranges.map(([from, to], i) => sql`(${i}::int, ${from}::bigint, ${to}::bigint)`),
+      sql`, `,
+    );
+    const rows = await queryRows<{ i: number; count: number; sum: string }>(
+      this.db,
+      sql`select r.i, count(${key.column})::int as count, coalesce(sum(${capture.rowVersion}), 0)::text as sum
+        from (values ${values}) as r(i, lo, hi)
+        left join ${options.source.table} on ${key.column} between r.lo and r.hi and ${live}
+        group by r.i order by r.i`,
+    );
+    return rows.map((row) => ({ count: row.count, sum: Number(row.sum) }));
+  }
+
+  /** The smallest and largest single integer key. */
+  async keySpan(): Promise<{ min: number; max: number } | null> {
+    const [key] = this.keys;
+    const [row] = await queryRows<{ min: number | null; max: number | null }>(
+      this.db,
+      sql`select min(${key.column})::bigint as min, max(${key.column})::bigint as max from ${this.options.source.table}`,
+    );
+    return row.min === null || row.max === null ? null : { min: Number(row.min), max: Number(row.max) };
+  }
+
   /** The current rows of these keys, whatever their change key (replay re-reads the source, never a copy). */
   async readKeys(keys: readonly (readonly KeyValue[])[]): Promise<SourceChange<unknown>[]> {
     if (keys.length === 0) return [];

@@ -10,6 +10,7 @@ import {
   type ItemOutcome,
   isRetryableRequestError,
 } from './bulk.classify.js';
+import { SYNC_FIELD } from './index.manager.js';
 import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.policy.js';
 
 export interface BulkLoaderOptions {
@@ -194,9 +195,16 @@ function serialise(op: IndexOperation): Serialised | string {
       return error instanceof Error ? error.message : String(error);
     }
     if (document === undefined || document[0] !== '{') return 'the transform did not return a JSON object';
-    body = `{"index":${meta}}\n${document}\n`;
+    body = `{"index":${meta}}\n${withSyncFields(document, op)}\n`;
   }
   return { op, body, bytes: Buffer.byteLength(body) };
+}
+
+/** Adds the library's own fields (see SYNC_FIELD) to a serialised document without parsing it again. */
+function withSyncFields(document: string, op: IndexOperation): string {
+  const key = op.numericKey === undefined ? '' : `,"key":${op.numericKey}`;
+  const fields = `"${SYNC_FIELD}":{"version":${op.rowVersion}${key}}`;
+  return document === '{}' ? `{${fields}}` : `{${fields},${document.slice(1)}`;
 }
 
 function deadLetter(

@@ -1,19 +1,46 @@
 import type { Client } from '@opensearch-project/opensearch';
 
+/**
+ * The library's own object field in every document: the row version and, for integer keys, the key.
+ * Kept out of `_source` (documents read back exactly as the transform made them) but indexed with doc
+ * values, so parity checks and reconcile compare key ranges by aggregation instead of reading documents.
+ */
+export const SYNC_FIELD = 'search_sync';
+
 export interface IndexDefinition {
   readonly index: string;
   readonly mappings?: Record<string, unknown>;
   readonly settings?: Record<string, unknown>;
 }
 
-/** Creates a version's index with its mappings and settings unless it exists; concurrent creators are fine. */
-export async function ensureIndex(client: Client, definition: IndexDefinition): Promise<boolean> {
+/** Settings a backfilling index starts with: no refreshes, no replicas; the declared ones come back when it is live. */
+const BACKFILL_SETTINGS = { refresh_interval: '-1', number_of_replicas: 0 };
+
+function withSyncMapping(mappings: Record<string, unknown> = {}): Record<string, unknown> {
+  const properties = (mappings.properties as Record<string, unknown> | undefined) ?? {};
+  const source = (mappings._source as { excludes?: string[] } | undefined) ?? {};
+  return {
+    ...mappings,
+    _source: { ...source, excludes: [...(source.excludes ?? []), SYNC_FIELD] },
+    properties: {
+      ...properties,
+      [SYNC_FIELD]: { properties: { version: { type: 'long' }, key: { type: 'long' } } },
+    },
+  };
+}
+
+/**
+ * Creates a version's index unless it exists (concurrent creators are fine); `backfill` starts it with
+ * the backfill settings. Returns whether it created the index.
+ */
+export async function ensureIndex(client: Client, definition: IndexDefinition, backfill = false): Promise<boolean> {
   const exists = await client.indices.exists({ index: definition.index });
   if (exists.body) return false;
+  const settings = { ...(definition.settings ?? {}), ...(backfill ? BACKFILL_SETTINGS : {}) };
   try {
     await client.indices.create({
       index: definition.index,
-      body: { mappings: definition.mappings ?? {}, settings: definition.settings ?? {} } as never,
+      body: { mappings: withSyncMapping(definition.mappings), settings } as never,
     });
     return true;
   } catch (error) {
@@ -21,4 +48,16 @@ export async function ensureIndex(client: Client, definition: IndexDefinition): 
     if (type === 'resource_already_exists_exception') return false;
     throw error;
   }
+}
+
+/** Puts back the declared refresh interval and replicas of an index that was backfilled (null means the default). */
+export async function restoreDeclaredSettings(client: Client, definition: IndexDefinition): Promise<void> {
+  const declared = (definition.settings ?? {}) as Record<string, unknown>;
+  const index = (declared.index as Record<string, unknown> | undefined) ?? {};
+  const pick = (name: string) => declared[name] ?? index[name] ?? null;
+  await client.indices.putSettings({
+    index: definition.index,
+    body: { index: { refresh_interval: pick('refresh_interval'), number_of_replicas: pick('number_of_replicas') } } as never,
+  });
+  await client.indices.refresh({ index: definition.index });
 }

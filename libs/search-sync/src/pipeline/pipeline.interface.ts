@@ -45,6 +45,8 @@ export interface IndexOperation {
   readonly action: OperationAction;
   readonly rowVersion: number;
   readonly document?: unknown;
+  /** A single integer key, stored with the document so reconcile can compare key ranges. */
+  readonly numericKey?: number;
 }
 
 /** A document operation that failed permanently, with why. */

@@ -46,6 +46,8 @@ create table if not exists ${s}.versions (
   index_name text not null,
   state text not null,
   definition_hash text not null,
+  promoted_at timestamptz,
+  delete_after timestamptz,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
   primary key (family, version)

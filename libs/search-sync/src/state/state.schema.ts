@@ -79,6 +79,10 @@ export function defineStateTables(schemaName: string = DEFAULT_STATE_SCHEMA) {
       indexName: text('index_name').notNull(),
       state: text('state').$type<VersionState>().notNull(),
       definitionHash: text('definition_hash').notNull(),
+      /** When the alias last moved to this version: rollback goes back to the one promoted before. */
+      promotedAt: timestamp('promoted_at', { withTimezone: true }),
+      /** For a retired version, when its index may be deleted. */
+      deleteAfter: timestamp('delete_after', { withTimezone: true }),
       createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
       updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     },

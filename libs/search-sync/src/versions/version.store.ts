@@ -13,6 +13,8 @@ export interface VersionRecord {
   readonly indexName: string;
   readonly state: VersionState;
   readonly definitionHash: string;
+  readonly promotedAt: Date | null;
+  readonly deleteAfter: Date | null;
 }
 
 /** Versions as stored: their lifecycle state and the hash of the definition they were created with. */
@@ -29,7 +31,10 @@ export class VersionStore {
   }
 
   /** Records versions seen for the first time (state `created`); existing ones are left as they are. */
-  async register(db: SyncDatabase, records: readonly Omit<VersionRecord, 'state'>[]): Promise<void> {
+  async register(
+    db: SyncDatabase,
+    records: readonly Omit<VersionRecord, 'state' | 'promotedAt' | 'deleteAfter'>[],
+  ): Promise<void> {
     if (records.length === 0) return;
     const { versions } = this.tables;
     await db
@@ -38,11 +43,39 @@ export class VersionStore {
       .onConflictDoNothing();
   }
 
-  async setState(db: SyncDatabase, family: string, version: number, state: VersionState): Promise<void> {
+  async setState(
+    db: SyncDatabase,
+    family: string,
+    version: number,
+    state: VersionState,
+    extra: { promoted?: boolean; deleteAfterMs?: number } = {},
+  ): Promise<void> {
     const { versions } = this.tables;
     await db
       .update(versions)
-      .set({ state, updatedAt: sql`now()` })
+      .set({
+        state,
+        updatedAt: sql`now()`,
+        ...(extra.promoted ? { promotedAt: sql`now()` } : {}),
+        ...(extra.deleteAfterMs === undefined
+          ? {}
+          : { deleteAfter: sql`now() + ${extra.deleteAfterMs}::int * interval '1 millisecond'` }),
+      })
       .where(and(eq(versions.family, family), eq(versions.version, version)));
+  }
+
+  /** Swaps which version serves, in one transaction: the new one serves, the old ones go back to live. */
+  async promote(db: SyncDatabase, family: string, version: number): Promise<void> {
+    const { versions } = this.tables;
+    await db.transaction(async (tx) => {
+      await tx
+        .update(versions)
+        .set({ state: 'live', updatedAt: sql`now()` })
+        .where(and(eq(versions.family, family), eq(versions.state, 'serving')));
+      await tx
+        .update(versions)
+        .set({ state: 'serving', promotedAt: sql`now()`, updatedAt: sql`now()` })
+        .where(and(eq(versions.family, family), eq(versions.version, version)));
+    });
   }
 }
