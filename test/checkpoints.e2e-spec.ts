@@ -90,8 +90,8 @@ describe('checkpoints', () => {
     expect(first.batches).toBeGreaterThan(0);
     expect(first.changes).toBeLessThan(3000);
     const checkpoints = await store.read(database.db, family);
-    expect(checkpoints.get(1)).toEqual(first.end);
-    expect(checkpoints.get(2)).toEqual(first.end);
+    expect(checkpoints.get(1)).toEqual(first.groups[0].end);
+    expect(checkpoints.get(2)).toEqual(first.groups[0].end);
     expect((await readAll(client, `${family}_v1`)).size).toBe(first.changes);
 
     const rest = await new FamilySync(productsFamily(family), options).run();

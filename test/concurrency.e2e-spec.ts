@@ -78,7 +78,7 @@ describe('change capture while writers run', () => {
     // its timestamp (which is the transaction's start).
     for (
       let waited = 0;
-      !timestampReports.some((r) => (r.end?.changeKey ?? 0) > late.startedAtMicros);
+      !timestampReports.some((r) => (r.groups[0]?.end?.changeKey ?? 0) > late.startedAtMicros);
       waited++
     ) {
       if (waited > 600) throw new Error('timestamp polling never passed the late transaction');

@@ -19,8 +19,6 @@ export interface ChangeReaderOptions {
   readonly with?: Record<string, unknown>;
   /** Rows matching it are deletes in every version (soft delete). */
   readonly softDelete?: SQL;
-  /** Called once per SQL statement that reads source rows, with its duration: reads per batch, database time. */
-  readonly onRowQuery?: (durationMs: number) => void;
 }
 
 type ExtractedRow = Record<string, unknown> & {
@@ -88,9 +86,7 @@ export class DrizzleChangeReader implements ChangeReader {
       sql` and `,
     );
     const orderBy = [asc(capture.orderKey as PgColumn), ...keys.map((k) => orderedKey(k, k.column))];
-    const started = performance.now();
     const rows = (await this.query(where, orderBy, limit, this.extras())) as ExtractedRow[];
-    this.options.onRowQuery?.(performance.now() - started);
     return rows.map((row) => this.toChange(row));
   }
 
@@ -173,11 +169,21 @@ export class DrizzleChangeReader implements ChangeReader {
    * Rows whose single integer key lies in [from, to], in key order, at most `limit` after `after`: what
    * reconcile compares. Soft-deleted rows come back marked as deleted.
    */
-  async readKeyRange(from: number, to: number, after: number | null, limit: number): Promise<SourceChange<unknown>[]> {
+  async readKeyRange(
+    from: number,
+    to: number,
+    after: number | null,
+    limit: number,
+  ): Promise<SourceChange<unknown>[]> {
     const [key] = this.keys;
     const conditions = [sql`${key.column} between ${from} and ${to}`];
     if (after !== null) conditions.push(sql`${key.column} > ${after}`);
-    const rows = (await this.query(sql.join(conditions, sql` and `), [asc(key.column)], limit, this.extras())) as ExtractedRow[];
+    const rows = (await this.query(
+      sql.join(conditions, sql` and `),
+      [asc(key.column)],
+      limit,
+      this.extras(),
+    )) as ExtractedRow[];
     return rows.map((row) => this.toChange(row));
   }
 
@@ -185,7 +191,9 @@ export class DrizzleChangeReader implements ChangeReader {
    * Per range of a single integer key: how many live rows and the sum of their row versions, in one
    * statement. `ranges` are [from, to] pairs, inclusive.
    */
-  async rangeStats(ranges: readonly (readonly [number, number])[]): Promise<{ count: number; sum: number }[]> {
+  async rangeStats(
+    ranges: readonly (readonly [number, number])[],
+  ): Promise<{ count: number; sum: number }[]> {
     const [key] = this.keys;
     const { capture, options } = this;
     const live = options.softDelete ? sql`not coalesce((${options.softDelete}), false)` : sql`true`;

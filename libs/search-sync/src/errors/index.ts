@@ -5,6 +5,7 @@ export { SearchSyncConfigurationError } from './configuration.error.js';
 export { DefinitionChangedError } from './definition-changed.error.js';
 export { InvalidIdentifierError } from './invalid-identifier.error.js';
 export { LeaseLostError } from './lease-lost.error.js';
+export { LifecycleRefusedError } from './lifecycle.error.js';
 export { SearchSyncError } from './search-sync.error.js';
 export { StateNotInstalledError } from './state-not-installed.error.js';
 export { UnknownFamilyError } from './unknown-family.error.js';

@@ -19,6 +19,11 @@ export const messages = {
     'version was created. Bump the version number to build a new index, or restore the old definition.',
   unknownFamily: (family: string, known: readonly string[]) =>
     `No family "${family}" is declared. Declared families: ${known.join(', ') || 'none'}.`,
+  promotionRefused: (family: string, version: number, reason: string) =>
+    `Family "${family}": version ${version} cannot be promoted: ${reason}`,
+  rollbackRefused: (family: string, reason: string) => `Family "${family}": cannot roll back: ${reason}`,
+  retireRefused: (family: string, version: number, reason: string) =>
+    `Family "${family}": version ${version} cannot be retired: ${reason}`,
   leaseLost: (family: string, holder: string) =>
     `Family "${family}": this instance (${holder}) lost its lease to another instance; its progress was not recorded.`,
 };

@@ -12,7 +12,9 @@ export interface CursorGroups<T> {
  * one, the versions catching up share the other; retired versions are not read at all. A backfill that
  * reaches the head becomes live, and the two groups merge.
  */
-export function cursorGroups<T extends { readonly state: VersionState }>(versions: readonly T[]): CursorGroups<T> {
+export function cursorGroups<T extends { readonly state: VersionState }>(
+  versions: readonly T[],
+): CursorGroups<T> {
   return {
     live: versions.filter((v) => v.state === 'live' || v.state === 'serving'),
     backfill: versions.filter((v) => v.state === 'created' || v.state === 'backfilling'),

@@ -9,7 +9,7 @@ export interface FamilyStatus {
   /** Whether this instance is running the family now. */
   readonly running: boolean;
   readonly versions: readonly VersionStatus[];
-  /** The last run of any instance (skips left out) and its outcome. */
+  /** The last finished run of any instance (skips left out) and its outcome; `running` says if one goes on here. */
   readonly lastRun: RunRecord | null;
   /** What the exact horizon waits for, when changes wait for it. */
   readonly horizon: HorizonStatus;

@@ -184,7 +184,7 @@ export class BulkLoader {
 }
 
 function serialise(op: IndexOperation): Serialised | string {
-  const meta = `{"_index":${JSON.stringify(op.index)},"_id":${JSON.stringify(op.id)},"version":${op.rowVersion},"version_type":"external_gte"}`;
+  const meta = `{"_index":${JSON.stringify(op.index)},"_id":${JSON.stringify(op.id)},"version":${op.externalVersion ?? op.rowVersion},"version_type":"external_gte"}`;
   let body: string;
   if (op.action === 'delete') body = `{"delete":${meta}}\n`;
   else {

@@ -33,7 +33,11 @@ function withSyncMapping(mappings: Record<string, unknown> = {}): Record<string,
  * Creates a version's index unless it exists (concurrent creators are fine); `backfill` starts it with
  * the backfill settings. Returns whether it created the index.
  */
-export async function ensureIndex(client: Client, definition: IndexDefinition, backfill = false): Promise<boolean> {
+export async function ensureIndex(
+  client: Client,
+  definition: IndexDefinition,
+  backfill = false,
+): Promise<boolean> {
   const exists = await client.indices.exists({ index: definition.index });
   if (exists.body) return false;
   const settings = { ...(definition.settings ?? {}), ...(backfill ? BACKFILL_SETTINGS : {}) };
@@ -57,7 +61,9 @@ export async function restoreDeclaredSettings(client: Client, definition: IndexD
   const pick = (name: string) => declared[name] ?? index[name] ?? null;
   await client.indices.putSettings({
     index: definition.index,
-    body: { index: { refresh_interval: pick('refresh_interval'), number_of_replicas: pick('number_of_replicas') } } as never,
+    body: {
+      index: { refresh_interval: pick('refresh_interval'), number_of_replicas: pick('number_of_replicas') },
+    } as never,
   });
   await client.indices.refresh({ index: definition.index });
 }

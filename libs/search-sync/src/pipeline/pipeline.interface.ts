@@ -47,6 +47,11 @@ export interface IndexOperation {
   readonly document?: unknown;
   /** A single integer key, stored with the document so reconcile can compare key ranges. */
   readonly numericKey?: number;
+  /**
+   * The external version to write with, when it must differ from the row version: reconcile repairs a
+   * document that was overwritten behind the library's back (with a higher version) at that version.
+   */
+  readonly externalVersion?: number;
 }
 
 /** A document operation that failed permanently, with why. */

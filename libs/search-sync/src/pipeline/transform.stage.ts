@@ -42,7 +42,13 @@ export function transform<T>(): Stage<RoutedBatch<T>, PlannedBatch> {
 
 function plan<T>(target: VersionTarget<T>, change: SourceChange<T>): IndexOperation | DeadLetterRecord {
   const numericKey = change.key.length === 1 && typeof change.key[0] === 'number' ? change.key[0] : undefined;
-  const base = { version: target.version, index: target.index, id: change.id, rowVersion: change.rowVersion, numericKey };
+  const base = {
+    version: target.version,
+    index: target.index,
+    id: change.id,
+    rowVersion: change.rowVersion,
+    numericKey,
+  };
   const record = change.record;
   if (change.deleted || record === null) return { ...base, action: 'delete' };
   let stage = 'filter';

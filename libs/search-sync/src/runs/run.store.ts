@@ -61,7 +61,7 @@ export class RunStore {
     const [row] = await db
       .select()
       .from(runs)
-      .where(and(eq(runs.family, family), sql`${runs.outcome} <> 'skipped'`))
+      .where(and(eq(runs.family, family), sql`${runs.outcome} not in ('skipped', 'running')`))
       .orderBy(desc(runs.id))
       .limit(1);
     return row;

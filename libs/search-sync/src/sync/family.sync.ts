@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@opensearch-project/opensearch';
 import { sql } from 'drizzle-orm';
 import { DrizzleChangeReader } from '../capture/change.reader.js';
@@ -15,12 +16,14 @@ import { versionDefinitionHash } from '../family/definition.hash.js';
 import type { FamilyDefinition } from '../family/family.definition.js';
 import { validateFamily, versionIndexName } from '../family/family.validate.js';
 import { describeSource, type SyncSource } from '../family/sync-source.js';
+import { cursorGroups } from '../lifecycle/cursor-groups.js';
+import { VersionLifecycle } from '../lifecycle/version.lifecycle.js';
 import { BulkLoader } from '../opensearch/bulk.loader.js';
 import { ensureIndex } from '../opensearch/index.manager.js';
 import type { KeyValue } from '../pipeline/change-position.js';
+import { countingReader, type ReadCounter } from '../pipeline/counting.reader.js';
 import type { Loader } from '../pipeline/load.stage.js';
 import type {
-  ChangeBatch,
   DeadLetterRecord,
   IndexOperation,
   LoadedBatch,
@@ -28,11 +31,14 @@ import type {
   VersionTarget,
 } from '../pipeline/pipeline.interface.js';
 import { runPipeline } from '../pipeline/pipeline.js';
-import { route } from '../pipeline/route.stage.js';
-import { transform } from '../pipeline/transform.stage.js';
+import type { ReconcileReport } from '../reconcile/reconcile.interface.js';
+import { Reconciler } from '../reconcile/reconciler.js';
 import { DEFAULT_STATE_SCHEMA } from '../state/state.schema.js';
 import { VersionStore } from '../versions/version.store.js';
+import { createPlanner, type Planner } from './family.planner.js';
 import type {
+  BackfillProgress,
+  GroupReport,
   HorizonStatus,
   ReplayReport,
   RunOptions,
@@ -42,6 +48,7 @@ import type {
 } from './sync.interface.js';
 
 type Target = Omit<VersionTarget<unknown>, 'checkpoint'> & {
+  readonly index: string;
   readonly mappings?: Record<string, unknown>;
   readonly settings?: Record<string, unknown>;
   readonly definitionHash: string;
@@ -65,7 +72,8 @@ function addStats(total: LoadStats, more: LoadStats): LoadStats {
 
 /**
  * One family, wired to the user's database and OpenSearch client: the stores, the change reader and
- * the bulk loader around the framework-free pipeline. The Nest layer builds one per declared family.
+ * the bulk loader around the framework-free pipeline, the versions' lifecycle and reconcile. The Nest
+ * layer builds one per declared family.
  */
 export class FamilySync {
   readonly name: string;
@@ -79,10 +87,12 @@ export class FamilySync {
   private readonly checkpoints: CheckpointStore;
   private readonly deadLetterStore: DeadLetterStore;
   private readonly versionStore: VersionStore;
-  private rowQueries = 0;
-  private rowQueryMs = 0;
+  private readonly lifecycle: VersionLifecycle;
+  private readonly plan: Planner;
   /** Whether open dead letters may exist, so commits only look for superseded ones when they can. */
   private openDeadLetters = true;
+  /** The backfill in progress in this process: its rate makes the ETA in status. */
+  private backfill: { versions: readonly number[]; started: number; changes: number } | null = null;
 
   constructor(
     private readonly definition: FamilyDefinition,
@@ -101,10 +111,6 @@ export class FamilySync {
       stateSchema: this.stateSchema,
       with: definition.with,
       softDelete: definition.softDelete,
-      onRowQuery: (durationMs) => {
-        this.rowQueries++;
-        this.rowQueryMs += durationMs;
-      },
     });
     const bulk = new BulkLoader(options.client, options.bulk);
     const loader: Loader = (operations) => bulk.load(operations);
@@ -121,6 +127,24 @@ export class FamilySync {
     this.checkpoints = new CheckpointStore(this.stateSchema);
     this.deadLetterStore = new DeadLetterStore(this.stateSchema);
     this.versionStore = new VersionStore(this.stateSchema);
+    this.plan = createPlanner({
+      keys: this.source.keys,
+      normalise: definition.normalise ?? ((row) => row),
+      stages: definition.stages ?? [],
+    });
+    let reconciler: Reconciler | undefined;
+    this.lifecycle = new VersionLifecycle(
+      this.name,
+      this.db,
+      this.client,
+      this.versionStore,
+      this.targets.map((t) => ({ ...t, filtered: t.filter !== undefined })),
+      () => {
+        reconciler ??= this.reconciler();
+        return reconciler;
+      },
+      async (version) => (await this.status()).find((v) => v.version === version)?.pendingChanges ?? 0,
+    );
   }
 
   get versions(): readonly { version: number; index: string }[] {
@@ -129,7 +153,8 @@ export class FamilySync {
 
   /**
    * Checks what a run needs before any runs: the state tables and change capture are installed, and no
-   * version's definition changed since it was created. Registers new versions and creates their indexes.
+   * version's definition changed since it was created. Registers new versions and creates their
+   * indexes; a new version's index starts with backfill settings.
    */
   async prepare(): Promise<void> {
     const [state] = await queryRows<{ ready: boolean }>(
@@ -157,25 +182,106 @@ export class FamilySync {
       }
     }
     for (const target of this.targets) {
-      await ensureIndex(this.client, {
-        index: target.index,
-        mappings: target.mappings,
-        settings: target.settings,
-      });
+      const state = stored.get(target.version)?.state;
+      if (state === 'retired') continue;
+      await ensureIndex(this.client, target, state === 'created');
+      if (state === 'created')
+        await this.versionStore.setState(this.db, this.name, target.version, 'backfilling');
     }
   }
 
-  /** One run from the lowest checkpoint to the horizon. */
+  /**
+   * One run up to the horizon. Caught-up versions read together; versions still backfilling read on
+   * their own stream at the same time (at most two reads), and while the backfill streams the caught-up
+   * group runs again every `liveIntervalMs`, so the serving version stays fresh. A backfill that reaches
+   * the head gets its declared settings back and goes live.
+   */
   async run(options: RunOptions = {}): Promise<RunReport> {
     const started = performance.now();
-    const queriesBefore = this.rowQueries;
-    const queryMsBefore = this.rowQueryMs;
-    const checkpoints = await this.checkpoints.read(this.db, this.name);
+    await this.lifecycle.deleteExpired();
+    const [checkpoints, stored] = await Promise.all([
+      this.checkpoints.read(this.db, this.name),
+      this.versionStore.list(this.db, this.name),
+    ]);
     this.openDeadLetters = await this.deadLetterStore.hasOpen(this.db, this.name);
+    const states = new Map(stored.map((v) => [v.version, v.state]));
+    const groups = cursorGroups(
+      this.targets.map((t) => ({
+        ...t,
+        state: states.get(t.version) ?? 'created',
+        checkpoint: checkpoints.get(t.version) ?? null,
+      })),
+    );
+    const reports: GroupReport[] = [];
+    const cycle = new AbortController();
+    const stop = options.signal ? AbortSignal.any([options.signal, cycle.signal]) : cycle.signal;
+    let backfilled = false;
+    if (groups.backfill.length > 0) {
+      // With nobody to keep fresh, a backfill simply runs to the head.
+      const budget =
+        groups.live.length > 0 && options.backfillBudgetMs !== undefined
+          ? AbortSignal.timeout(options.backfillBudgetMs)
+          : null;
+      const signal = budget ? AbortSignal.any([stop, budget]) : stop;
+      this.backfill = { versions: groups.backfill.map((t) => t.version), started: Date.now(), changes: 0 };
+      const backfill = this.runGroup(groups.backfill, { ...options, signal }, (changes) => {
+        if (this.backfill) this.backfill.changes += changes;
+      });
+      const live =
+        groups.live.length > 0 ? this.keepFresh(groups.live, options, stop, backfill) : Promise.resolve([]);
+      try {
+        const [backfillReport, liveReports] = await Promise.all([backfill, live]);
+        reports.push(...liveReports, backfillReport);
+        backfilled = !signal.aborted;
+      } catch (error) {
+        cycle.abort();
+        await Promise.allSettled([backfill, live]);
+        throw error;
+      }
+    } else if (groups.live.length > 0) {
+      reports.push(await this.runGroup(groups.live, { ...options, signal: stop }));
+    }
+    if (backfilled) {
+      this.backfill = null;
+      await this.lifecycle.caughtUp(groups.backfill.map((t) => t.version));
+    }
+    return summarise(this.name, reports, performance.now() - started);
+  }
+
+  /** While the backfill streams, runs the caught-up group again and again, `liveIntervalMs` apart. */
+  private async keepFresh(
+    live: readonly Target[],
+    options: RunOptions,
+    stop: AbortSignal,
+    backfill: Promise<unknown>,
+  ): Promise<GroupReport[]> {
+    let backfilling = true;
+    void backfill
+      .finally(() => {
+        backfilling = false;
+      })
+      .catch(() => {});
+    const reports: GroupReport[] = [];
+    do {
+      const checkpoints = await this.checkpoints.read(this.db, this.name);
+      const targets = live.map((t) => ({ ...t, checkpoint: checkpoints.get(t.version) ?? null }));
+      reports.push(await this.runGroup(targets, { ...options, signal: stop }));
+      if (backfilling)
+        await Promise.race([sleep(this.options.liveIntervalMs ?? 1000), backfill.catch(() => {})]);
+    } while (backfilling && !stop.aborted);
+    return reports;
+  }
+
+  private async runGroup(
+    targets: readonly VersionTarget<unknown>[],
+    options: RunOptions,
+    onChanges?: (changes: number) => void,
+  ): Promise<GroupReport> {
+    const counter: ReadCounter = { rowQueries: 0, rowQueryMs: 0 };
     let load = emptyStats();
     const summary = await runPipeline({
-      reader: this.reader,
-      targets: this.targets.map((t) => ({ ...t, checkpoint: checkpoints.get(t.version) ?? null })),
+      reader: countingReader(this.reader, counter),
+      targets,
       batchSize: this.options.batchSize ?? 1000,
       batchesInFlight: this.options.batchesInFlight ?? 2,
       normalise: this.definition.normalise ?? ((row) => row),
@@ -184,19 +290,50 @@ export class FamilySync {
       commit: async (batch) => {
         await this.commit(batch, options.fence);
         load = addStats(load, batch.stats);
+        onChanges?.(batch.changeCount);
         options.onBatch?.({ changes: batch.changeCount, operations: batch.operations.length });
       },
       signal: options.signal,
     });
     return {
-      family: this.name,
-      versions: this.targets.map((t) => t.version),
+      versions: targets.map((t) => t.version),
       ...summary,
-      rowQueries: this.rowQueries - queriesBefore,
-      rowQueryMs: Math.round(this.rowQueryMs - queryMsBefore),
+      rowQueries: counter.rowQueries,
+      rowQueryMs: Math.round(counter.rowQueryMs),
       load,
-      durationMs: Math.round(performance.now() - started),
     };
+  }
+
+  /** Points the family's alias at a version that is live and passes the parity check against the source. */
+  promote(version: number) {
+    return this.lifecycle.promote(version);
+  }
+
+  /** Points the alias back at the version that served before (it stayed live). */
+  rollback() {
+    return this.lifecycle.rollback();
+  }
+
+  /** Stops syncing a version and deletes its index after `graceMs`. */
+  retire(version: number, graceMs = 24 * 3600_000) {
+    return this.lifecycle.retire(version, graceMs);
+  }
+
+  /** Compares each version (or one) with the source by key ranges and repairs what differs. */
+  async reconcile(version?: number): Promise<ReconcileReport[]> {
+    const reconciler = this.reconciler();
+    const stored = new Map(
+      (await this.versionStore.list(this.db, this.name)).map((v) => [v.version, v.state]),
+    );
+    const targets = this.targets.filter(
+      (t) => (version === undefined || t.version === version) && stored.get(t.version) !== 'retired',
+    );
+    const reports: ReconcileReport[] = [];
+    for (const t of targets)
+      reports.push(
+        await reconciler.reconcile({ version: t.version, index: t.index, filtered: t.filter !== undefined }),
+      );
+    return reports;
   }
 
   deadLetters(query: Omit<DeadLetterQuery, 'family'> = {}): Promise<DeadLetter[]> {
@@ -211,43 +348,30 @@ export class FamilySync {
   async replay(query: Omit<DeadLetterQuery, 'family'> = {}): Promise<ReplayReport> {
     const letters = await this.deadLetters({ ...query, includeResolved: false });
     if (letters.length === 0) return { replayed: 0, resolved: 0, failed: 0 };
-    const keys = new Map<string, KeyValue[]>(
-      letters.map((l) => [l.documentId, this.parseDocumentId(l.documentId)]),
-    );
-    const current = await this.reader.readKeys([...keys.values()]);
+    const current = await this.reader.readKeys(letters.map((l) => this.parseDocumentId(l.documentId)));
     const found = new Set(current.map((c) => c.id));
-    const batch: ChangeBatch<unknown> = {
-      sequence: 0,
-      end: current[0]?.position ?? { changeKey: 0, key: [] },
-      changes: current.map((c) => ({ ...c, record: c.record === null ? null : this.normaliseRow(c.record) })),
-    };
-    let enriched: AsyncIterable<ChangeBatch<unknown>> = (async function* () {
-      yield batch;
-    })();
-    for (const stage of this.definition.stages ?? []) enriched = stage(enriched);
     const versions = new Set(letters.map((l) => l.version));
-    const targets = this.targets
-      .filter((t) => versions.has(t.version))
-      .map((t) => ({ ...t, checkpoint: null }));
-    const operations: IndexOperation[] = [];
-    const failures: DeadLetterRecord[] = [];
-    for await (const planned of transform()(route(this.source.keys, targets)(enriched))) {
-      const wanted = new Set(letters.map((l) => `${l.version}:${l.documentId}`));
-      operations.push(...planned.operations.filter((op) => wanted.has(`${op.version}:${op.id}`)));
-      failures.push(...planned.deadLetters.filter((d) => wanted.has(`${d.version}:${d.documentId}`)));
-    }
+    const planned = await this.plan(
+      current,
+      this.targets.filter((t) => versions.has(t.version)).map((t) => ({ ...t, checkpoint: null })),
+    );
+    const wanted = new Set(letters.map((l) => `${l.version}:${l.documentId}`));
+    const operations: IndexOperation[] = planned.operations.filter((op) =>
+      wanted.has(`${op.version}:${op.id}`),
+    );
+    const failures: DeadLetterRecord[] = planned.deadLetters.filter((d) =>
+      wanted.has(`${d.version}:${d.documentId}`),
+    );
     for (const letter of letters) {
-      if (found.has(letter.documentId)) continue;
       const index = this.targets.find((t) => t.version === letter.version)?.index;
-      if (index) {
-        operations.push({
-          version: letter.version,
-          index,
-          id: letter.documentId,
-          action: 'delete',
-          rowVersion: letter.rowVersion,
-        });
-      }
+      if (found.has(letter.documentId) || !index) continue;
+      operations.push({
+        version: letter.version,
+        index,
+        id: letter.documentId,
+        action: 'delete',
+        rowVersion: letter.rowVersion,
+      });
     }
     const result = await this.loader(operations);
     failures.push(...result.deadLetters);
@@ -260,7 +384,7 @@ export class FamilySync {
     return { replayed: letters.length, resolved: resolved.length, failed: failures.length };
   }
 
-  /** Per version: state, checkpoint, pending changes, lag, documents and open dead letters. */
+  /** Per version: state, checkpoint, pending changes, lag, documents, open dead letters and backfill progress. */
   async status(): Promise<VersionStatus[]> {
     const [checkpoints, moved, stored, letters] = await Promise.all([
       this.checkpoints.read(this.db, this.name),
@@ -272,6 +396,7 @@ export class FamilySync {
     return Promise.all(
       this.targets.map(async (target): Promise<VersionStatus> => {
         const checkpoint = checkpoints.get(target.version) ?? null;
+        const state = states.get(target.version) ?? 'created';
         const pending = await this.reader.countAfter(checkpoint);
         const lastMoved = moved.get(target.version);
         const documents = await this.client
@@ -281,15 +406,32 @@ export class FamilySync {
         return {
           version: target.version,
           index: target.index,
-          state: states.get(target.version) ?? 'created',
+          state,
           checkpoint,
           pendingChanges: pending,
           lagSeconds: pending === 0 || !lastMoved ? 0 : Math.round((Date.now() - lastMoved.getTime()) / 1000),
           documents,
           deadLetters: letters.get(target.version) ?? 0,
+          backfill:
+            state === 'backfilling' || state === 'created'
+              ? await this.backfillProgress(target.version, pending)
+              : null,
         };
       }),
     );
+  }
+
+  private async backfillProgress(version: number, pending: number): Promise<BackfillProgress> {
+    const total = await this.reader.countAfter(null);
+    const current = this.backfill?.versions.includes(version) ? this.backfill : null;
+    const seconds = current ? (Date.now() - current.started) / 1000 : 0;
+    const rate = current && seconds > 0 ? current.changes / seconds : null;
+    return {
+      done: Math.max(0, total - pending),
+      total,
+      rowsPerSecond: rate === null ? null : Math.round(rate),
+      etaSeconds: rate ? Math.round(pending / rate) : null,
+    };
   }
 
   /**
@@ -314,6 +456,13 @@ export class FamilySync {
     return this.reader.countAfter(lowest, await this.reader.horizon());
   }
 
+  private reconciler(): Reconciler {
+    return new Reconciler(this.name, this.reader, this.client, this.loader, async (changes, version) => {
+      const target = this.targets.find((t) => t.version === version)!;
+      return (await this.plan(changes, [{ ...target, checkpoint: null }])).operations;
+    });
+  }
+
   private async commit(batch: LoadedBatch, fence?: RunOptions['fence']): Promise<void> {
     const failed = new Set(batch.deadLetters.map((d) => `${d.version}:${d.documentId}`));
     const resolveSuperseded = this.openDeadLetters;
@@ -330,13 +479,28 @@ export class FamilySync {
     });
   }
 
-  private normaliseRow(row: unknown): unknown {
-    return this.definition.normalise ? this.definition.normalise(row) : row;
-  }
-
   private parseDocumentId(id: string): KeyValue[] {
     const { keys } = this.source;
     const parts = keys.length === 1 ? [id] : id.split(':');
     return keys.map((k, i) => (k.kind === 'number' ? Number(parts[i]) : parts[i]));
   }
+}
+
+/** The run's report from its groups' reports: totals, and each group as it went. */
+function summarise(family: string, groups: readonly GroupReport[], durationMs: number): RunReport {
+  const sum = (pick: (g: GroupReport) => number) => groups.reduce((total, g) => total + pick(g), 0);
+  return {
+    family,
+    versions: [...new Set(groups.flatMap((g) => g.versions))].sort((a, b) => a - b),
+    groups,
+    horizon: Math.max(0, ...groups.map((g) => g.horizon)),
+    batches: sum((g) => g.batches),
+    changes: sum((g) => g.changes),
+    rowQueries: sum((g) => g.rowQueries),
+    rowQueryMs: sum((g) => g.rowQueryMs),
+    operations: sum((g) => g.operations),
+    deadLetters: sum((g) => g.deadLetters),
+    load: groups.reduce((total, g) => addStats(total, g.load), emptyStats()),
+    durationMs: Math.round(durationMs),
+  };
 }

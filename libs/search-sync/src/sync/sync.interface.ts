@@ -19,15 +19,32 @@ export interface SyncOptions {
   readonly bulk?: Partial<BulkLoaderOptions>;
   /** Wraps the loader (metrics, rate limits) without forking the library. */
   readonly wrapLoader?: (loader: Loader) => Loader;
+  /** While a backfill streams, how often the caught-up versions are synced again. Default 1000 ms. */
+  readonly liveIntervalMs?: number;
 }
 
-/** What one run of a family did. */
+/** What one read of a cursor group did within a run. */
+export interface GroupReport {
+  readonly versions: readonly number[];
+  /** Where the group read from (its lowest checkpoint) and where it got to. */
+  readonly from: ChangePosition | null;
+  readonly end: ChangePosition | null;
+  readonly horizon: number;
+  readonly batches: number;
+  readonly changes: number;
+  readonly rowQueries: number;
+  readonly rowQueryMs: number;
+  readonly operations: number;
+  readonly deadLetters: number;
+  readonly load: LoadStats;
+}
+
+/** What one run of a family did: totals, and each cursor-group read in `groups`. */
 export interface RunReport {
   readonly family: string;
   readonly versions: readonly number[];
-  readonly from: ChangePosition | null;
+  readonly groups: readonly GroupReport[];
   readonly horizon: number;
-  readonly end: ChangePosition | null;
   readonly batches: number;
   readonly changes: number;
   /** SQL statements that read source rows: one per batch, whatever the number of versions. */
@@ -43,6 +60,12 @@ export interface RunReport {
 export interface RunOptions {
   /** Stops between batches: batches being loaded finish and commit, no new one starts. */
   readonly signal?: AbortSignal;
+  /**
+   * How long a backfill may stream in this run while caught-up versions exist (it goes on at the next
+   * run); without it the run lasts until the backfill reaches the head, the live versions being kept
+   * fresh meanwhile.
+   */
+  readonly backfillBudgetMs?: number;
   /**
    * Runs inside every checkpoint transaction before anything is written; throwing aborts the commit.
    * The lease's fencing check goes here.
@@ -64,6 +87,17 @@ export interface VersionStatus {
   /** Documents in the index, or null if OpenSearch could not tell. */
   readonly documents: number | null;
   readonly deadLetters: number;
+  /** For a version still backfilling: how far it is. */
+  readonly backfill: BackfillProgress | null;
+}
+
+export interface BackfillProgress {
+  /** Changes applied, of the changes the source holds (rows and tombstones). */
+  readonly done: number;
+  readonly total: number;
+  /** Measured in this process while it backfills; null when no backfill runs here. */
+  readonly rowsPerSecond: number | null;
+  readonly etaSeconds: number | null;
 }
 
 export interface HorizonStatus {

@@ -48,7 +48,7 @@ export class VersionStore {
     family: string,
     version: number,
     state: VersionState,
-    extra: { promoted?: boolean; deleteAfterMs?: number } = {},
+    extra: { deleteAfterMs?: number | null } = {},
   ): Promise<void> {
     const { versions } = this.tables;
     await db
@@ -56,10 +56,14 @@ export class VersionStore {
       .set({
         state,
         updatedAt: sql`now()`,
-        ...(extra.promoted ? { promotedAt: sql`now()` } : {}),
         ...(extra.deleteAfterMs === undefined
           ? {}
-          : { deleteAfter: sql`now() + ${extra.deleteAfterMs}::int * interval '1 millisecond'` }),
+          : {
+              deleteAfter:
+                extra.deleteAfterMs === null
+                  ? null
+                  : sql`now() + ${extra.deleteAfterMs}::int * interval '1 millisecond'`,
+            }),
       })
       .where(and(eq(versions.family, family), eq(versions.version, version)));
   }

@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import type { BenchCase, BenchContext, CaseResult, ResultTable, TargetVerdict } from './bench.case.js';
+import { benchConfig } from './bench.config.js';
+import { BenchEnvironment, describeRun } from './bench.environment.js';
+import { formatNumber } from './bench.format.js';
+import {
+  BENCHMARKS_MD,
+  LATEST_JSON,
+  renderSection,
+  renderTable,
+  renderTargets,
+  updateBenchmarks,
+  writeLatest,
+} from './bench.report.js';
+import { freshnessCase } from './cases/freshness.case.js';
+import { memoryCase } from './cases/memory.case.js';
+import { migrationCase } from './cases/migration.case.js';
+import { readsCase } from './cases/reads.case.js';
+import { throughputCase } from './cases/throughput.case.js';
+import { tuningCase } from './cases/tuning.case.js';
+
+/** In order. Freshness writes to its own database, so it can run anywhere; memory seeds the most. */
+const CASES: readonly BenchCase[] = [
+  throughputCase,
+  readsCase,
+  tuningCase,
+  memoryCase,
+  freshnessCase,
+  migrationCase,
+];
+
+const USAGE = `npm run bench [-- --quick] [-- --case NAME ...]
+  --quick      small sizes, one repetition: the whole run in under 2 minutes
+  --case NAME  run only these cases (${CASES.map((c) => c.name).join(', ')}); BENCHMARKS.md is then left alone
+Writes bench/results/latest.json and the generated section of BENCHMARKS.md.`;
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const { values } = parseArgs({
+    args,
+    options: {
+      quick: { type: 'boolean', default: false },
+      case: { type: 'string', multiple: true },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const unknown = (values.case ?? []).filter((name) => !CASES.some((c) => c.name === name));
+  if (unknown.length > 0) throw new Error(`unknown case(s): ${unknown.join(', ')}\n${USAGE}`);
+  const selected = values.case ? CASES.filter((c) => values.case!.includes(c.name)) : CASES;
+
+  const started = performance.now();
+  const config = benchConfig(values.quick);
+  const env = await BenchEnvironment.open();
+  const ctx: BenchContext = {
+    config,
+    env,
+    runId: randomBytes(3).toString('hex'),
+    log: (m) => console.log(m),
+  };
+  const results: CaseResult[] = [];
+  const tables: ResultTable[] = [];
+  const targets: TargetVerdict[] = [];
+  const failed: string[] = [];
+  let run: Awaited<ReturnType<typeof describeRun>>;
+  try {
+    run = await describeRun(env);
+    for (const benchCase of selected) {
+      console.log(`\n== ${benchCase.name}`);
+      const caseStarted = performance.now();
+      try {
+        await benchCase.warmUp?.(ctx);
+        const caseResults = await benchCase.run(ctx);
+        const caseTables = benchCase.tables(caseResults, config);
+        results.push(...caseResults);
+        tables.push(...caseTables);
+        targets.push(...(benchCase.targets?.(caseResults, config) ?? []));
+        for (const table of caseTables) console.log(`\n${renderTable(table)}`);
+      } catch (error) {
+        // One broken case must not throw away the others' figures: it is recorded and the run fails at the end.
+        console.error(error);
+        failed.push(benchCase.name);
+        results.push({ case: benchCase.name, status: 'failed', error: String(error) });
+      }
+      console.log(`(${benchCase.name}: ${formatNumber((performance.now() - caseStarted) / 1000, 1)} s)`);
+    }
+  } finally {
+    await env.close();
+  }
+
+  const command = `npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`;
+  const totalSeconds = Math.round((performance.now() - started) / 1000);
+  const report = { date: new Date().toISOString(), command, totalSeconds, run, config, results, targets };
+  writeLatest(report);
+  console.log(`\n${renderTargets(targets)}\n\nWrote ${LATEST_JSON}`);
+  if (!values.case && failed.length === 0) {
+    updateBenchmarks(renderSection(report, tables));
+    console.log(`Updated ${BENCHMARKS_MD}`);
+  }
+  console.log(`Total: ${formatNumber(totalSeconds / 60, 1)} min (${totalSeconds} s)`);
+  if (failed.length > 0) {
+    console.error(`Failed cases: ${failed.join(', ')}`);
+    process.exitCode = 1;
+  }
+}
+
+await main();

@@ -1,0 +1,17 @@
+import { SearchSyncError } from './search-sync.error.js';
+import { messages } from './search-sync.messages.js';
+
+/** A lifecycle operation (promote, rollback, retire) that would break search: the message says why. */
+export class LifecycleRefusedError extends SearchSyncError {
+  static promote(family: string, version: number, reason: string): LifecycleRefusedError {
+    return new LifecycleRefusedError(messages.promotionRefused(family, version, reason));
+  }
+
+  static rollback(family: string, reason: string): LifecycleRefusedError {
+    return new LifecycleRefusedError(messages.rollbackRefused(family, reason));
+  }
+
+  static retire(family: string, version: number, reason: string): LifecycleRefusedError {
+    return new LifecycleRefusedError(messages.retireRefused(family, version, reason));
+  }
+}

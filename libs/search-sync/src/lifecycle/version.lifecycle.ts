@@ -1,0 +1,148 @@
+import type { Client } from '@opensearch-project/opensearch';
+import type { SyncDatabase } from '../database/database.type.js';
+import { LifecycleRefusedError } from '../errors/lifecycle.error.js';
+import { type IndexDefinition, restoreDeclaredSettings } from '../opensearch/index.manager.js';
+import type { Reconciler } from '../reconcile/reconciler.js';
+import type { VersionRecord, VersionStore } from '../versions/version.store.js';
+import { aliasTargets, pointAlias } from './alias.manager.js';
+
+export interface LifecycleVersion extends IndexDefinition {
+  readonly version: number;
+  readonly filtered: boolean;
+}
+
+/** Whether a version is caught up: its pending changes, as status counts them. */
+export type PendingCounter = (version: number) => Promise<number>;
+
+/**
+ * A family's versions through created → backfilling → live → serving → retired, with the alias (the
+ * family name) moved in single `_aliases` requests. Promotion is gated on being caught up and on parity
+ * with the source; the previous serving version stays live for rollback until it is retired.
+ */
+export class VersionLifecycle {
+  constructor(
+    private readonly family: string,
+    private readonly db: SyncDatabase,
+    private readonly client: Client,
+    private readonly store: VersionStore,
+    private readonly versions: readonly LifecycleVersion[],
+    private readonly reconciler: () => Reconciler,
+    private readonly pending: PendingCounter,
+  ) {}
+
+  /** Backfilled versions get their declared settings back and go live; a family with no alias gets one. */
+  async caughtUp(versions: readonly number[]): Promise<void> {
+    const stored = await this.records();
+    for (const version of versions) {
+      const record = stored.get(version);
+      if (record?.state !== 'created' && record?.state !== 'backfilling') continue;
+      await restoreDeclaredSettings(this.client, this.definition(version));
+      await this.store.setState(this.db, this.family, version, 'live');
+    }
+    await this.ensureServing();
+  }
+
+  /** The first version to go live (lowest number first) serves when the family has no alias yet. */
+  async ensureServing(): Promise<void> {
+    const stored = [...(await this.records()).values()];
+    if (stored.some((v) => v.state === 'serving')) return;
+    const first = stored.filter((v) => v.state === 'live').sort((a, b) => a.version - b.version)[0];
+    if (!first || (await aliasTargets(this.client, this.family)).length > 0) return;
+    await pointAlias(this.client, this.family, first.indexName);
+    await this.store.promote(this.db, this.family, first.version);
+  }
+
+  async promote(version: number): Promise<{ alias: string; index: string; previous: string | null }> {
+    const stored = await this.records();
+    const record = stored.get(version);
+    const definition = this.definition(version);
+    if (!record) throw LifecycleRefusedError.promote(this.family, version, 'it is not declared.');
+    if (record.state === 'serving')
+      throw LifecycleRefusedError.promote(this.family, version, 'it already serves.');
+    if (record.state !== 'live') {
+      throw LifecycleRefusedError.promote(
+        this.family,
+        version,
+        `it is ${record.state}, not live: let its backfill reach the head first.`,
+      );
+    }
+    const pending = await this.pending(version);
+    if (pending > 0) {
+      throw LifecycleRefusedError.promote(
+        this.family,
+        version,
+        `it is behind: ${pending} changes are not applied yet; run a sync first.`,
+      );
+    }
+    const differences = await this.reconciler().differences({
+      version,
+      index: definition.index,
+      filtered: definition.filtered,
+    });
+    if (differences.length > 0) {
+      const [first] = differences;
+      throw LifecycleRefusedError.promote(
+        this.family,
+        version,
+        `the parity check failed in ${differences.length} key range(s), e.g. keys ${first.from}–${first.to}: ` +
+          `source ${first.source.count} documents, index ${first.index.count}. Run reconcile, then promote again.`,
+      );
+    }
+    const previous = [...stored.values()].find((v) => v.state === 'serving')?.indexName ?? null;
+    await pointAlias(this.client, this.family, definition.index);
+    await this.store.promote(this.db, this.family, version);
+    return { alias: this.family, index: definition.index, previous };
+  }
+
+  /** Points the alias back at the version that served before the current one (it stayed live). */
+  async rollback(): Promise<{ alias: string; index: string }> {
+    const stored = [...(await this.records()).values()];
+    const serving = stored.find((v) => v.state === 'serving');
+    const previous = stored
+      .filter((v) => v.state === 'live' && v.promotedAt !== null && v.version !== serving?.version)
+      .sort((a, b) => b.promotedAt!.getTime() - a.promotedAt!.getTime())[0];
+    if (!previous)
+      throw LifecycleRefusedError.rollback(this.family, 'no earlier serving version is still live.');
+    await pointAlias(this.client, this.family, previous.indexName);
+    await this.store.promote(this.db, this.family, previous.version);
+    return { alias: this.family, index: previous.indexName };
+  }
+
+  /** Stops syncing a version; its index is deleted once the grace period has passed (at a later run). */
+  async retire(version: number, graceMs: number): Promise<void> {
+    const record = (await this.records()).get(version);
+    if (!record) throw LifecycleRefusedError.retire(this.family, version, 'it is not declared.');
+    if (record.state === 'serving') {
+      throw LifecycleRefusedError.retire(
+        this.family,
+        version,
+        'it serves the alias: promote another version first.',
+      );
+    }
+    await this.store.setState(this.db, this.family, version, 'retired', { deleteAfterMs: graceMs });
+    if (graceMs <= 0) await this.deleteExpired();
+  }
+
+  /** Deletes the indexes of retired versions whose grace period is over. */
+  async deleteExpired(): Promise<string[]> {
+    const now = Date.now();
+    const expired = [...(await this.records()).values()].filter(
+      (v) => v.state === 'retired' && v.deleteAfter !== null && v.deleteAfter.getTime() <= now,
+    );
+    for (const version of expired) {
+      await this.client.indices.delete({ index: version.indexName }, { ignore: [404] });
+      await this.store.setState(this.db, this.family, version.version, 'retired', { deleteAfterMs: null });
+    }
+    return expired.map((v) => v.indexName);
+  }
+
+  private async records(): Promise<Map<number, VersionRecord>> {
+    return new Map((await this.store.list(this.db, this.family)).map((v) => [v.version, v]));
+  }
+
+  private definition(version: number): LifecycleVersion {
+    const definition = this.versions.find((v) => v.version === version);
+    if (!definition) throw LifecycleRefusedError.promote(this.family, version, 'it is not declared in code.');
+    return definition;
+  }
+}

@@ -1,0 +1,27 @@
+/** Counts and row-version sums of one key range, on one side. */
+export interface RangeStats {
+  readonly count: number;
+  readonly sum: number;
+}
+
+export interface RangeDifference {
+  readonly from: number;
+  readonly to: number;
+  readonly source: RangeStats;
+  readonly index: RangeStats;
+}
+
+export interface ReconcileReport {
+  readonly version: number;
+  readonly index: string;
+  /** Key ranges compared by count and row-version sum, all levels together. */
+  readonly rangesCompared: number;
+  /** Smallest ranges that differed and were compared document by document. */
+  readonly leafRanges: number;
+  readonly missing: number;
+  readonly stale: number;
+  readonly orphans: number;
+  readonly repaired: number;
+  /** Repairs that failed (they are dead letters now). */
+  readonly failed: number;
+}
