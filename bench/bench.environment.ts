@@ -12,6 +12,7 @@ import { catalogSchema } from '../src/catalog/catalog.schema.js';
 import { seedCatalog } from '../src/catalog/catalog.seed.js';
 import { demoOpenSearch } from '../src/demo/demo.environment.js';
 import { progress } from '../src/demo/demo.progress.js';
+import { BulkGauge } from './bench.gauges.js';
 
 /** dist/bench/… and bench/… both sit two levels below the repository root. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -51,7 +52,11 @@ export function connect(url: string): { sql: postgres.Sql; db: CatalogDatabase }
 export class BenchEnvironment {
   private readonly datasets = new Map<string, Dataset>();
 
-  private constructor(readonly client: Client) {}
+  readonly bulkGauge: BulkGauge;
+
+  private constructor(readonly client: Client) {
+    this.bulkGauge = new BulkGauge(client);
+  }
 
   static async open(): Promise<BenchEnvironment> {
     return new BenchEnvironment(await demoOpenSearch());
@@ -134,6 +139,38 @@ export async function deleteBenchIndexes(client: Client, pattern: string): Promi
 interface ProcessStats {
   readonly timestamp: number;
   readonly cpu: { readonly total_in_millis: number };
+}
+
+/** Share of all cores' time spent busy over `ms`, whoever was busy. */
+async function machineBusyShare(ms: number): Promise<number> {
+  const totals = () =>
+    os.cpus().reduce(
+      (sum, { times }) => {
+        const busy = times.user + times.nice + times.sys + times.irq;
+        return { busy: sum.busy + busy, all: sum.all + busy + times.idle };
+      },
+      { busy: 0, all: 0 },
+    );
+  const before = totals();
+  await sleep(ms);
+  const after = totals();
+  return (after.busy - before.busy) / (after.all - before.all);
+}
+
+const QUIET_SHARE = 0.15;
+
+/**
+ * Waits, at most `maxMs`, until the cores are mostly idle while the bench itself is: every figure
+ * assumes nothing else competes for them (a test suite running beside it halves raw bulk throughput).
+ * Returns the last busy share measured, so a run that started anyway says so.
+ */
+export async function waitForQuiet(log: (message: string) => void, maxMs = 180_000): Promise<number> {
+  const deadline = Date.now() + maxMs;
+  let busy = await machineBusyShare(500);
+  if (busy > QUIET_SHARE) log(`waiting for the machine to go quiet (${Math.round(busy * 100)} % busy)`);
+  while (busy > QUIET_SHARE && Date.now() < deadline) busy = await machineBusyShare(5000);
+  if (busy > QUIET_SHARE) log(`measuring anyway: still ${Math.round(busy * 100)} % busy`);
+  return busy;
 }
 
 async function createDatabase(name: string): Promise<void> {

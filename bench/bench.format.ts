@@ -8,10 +8,10 @@ export function formatNumber(value: number, digits = 0): string {
   });
 }
 
-/** `median (min–max)`, or the single value when the samples agree (or there was one). */
+/** `median (min–max)`, or the single value when the samples agree once rounded (or there was one). */
 export function formatSpread(value: Spread, digits = 0): string {
-  const f = (v: number) => formatNumber(v, digits);
-  return value.min === value.max ? f(value.median) : `${f(value.median)} (${f(value.min)}–${f(value.max)})`;
+  const [median, min, max] = [value.median, value.min, value.max].map((v) => formatNumber(v, digits));
+  return min === max ? median : `${median} (${min}–${max})`;
 }
 
 export function formatShare(value: number): string {

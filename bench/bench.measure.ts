@@ -1,48 +1,10 @@
-import {
-  type FamilyDefinition,
-  FamilySync,
-  type Loader,
-  type RunReport,
-} from '../libs/search-sync/src/index.js';
+import { type FamilyDefinition, FamilySync, type RunReport } from '../libs/search-sync/src/index.js';
 import { productsFamily } from '../src/catalog/products.family.js';
 import type { BenchContext } from './bench.case.js';
 import { BENCH_BATCH_SIZE, BENCH_BULK, type BulkSettings } from './bench.config.js';
-import { type Dataset, deleteBenchIndexes, MAIN_DATABASE } from './bench.environment.js';
+import { type Dataset, deleteBenchIndexes, MAIN_DATABASE, waitForQuiet } from './bench.environment.js';
 import { familyName, productVersions } from './bench.families.js';
-
-/**
- * Tracks when bulk work is in flight across every loader it wraps: the share of wall time with no loader
- * call running is time the sync spent reading, transforming or committing while OpenSearch sat idle.
- */
-export class LoadTracker {
-  private inFlight = 0;
-  private started = 0;
-  private idleSince = 0;
-  private idleMs = 0;
-
-  readonly wrap = (loader: Loader): Loader => {
-    return async (operations) => {
-      if (this.inFlight++ === 0) this.idleMs += performance.now() - this.idleSince;
-      try {
-        return await loader(operations);
-      } finally {
-        if (--this.inFlight === 0) this.idleSince = performance.now();
-      }
-    };
-  };
-
-  start(): void {
-    this.started = performance.now();
-    this.idleSince = this.started;
-    this.idleMs = 0;
-  }
-
-  starvedShare(): number {
-    const now = performance.now();
-    const idle = this.idleMs + (this.inFlight === 0 ? now - this.idleSince : 0);
-    return idle / (now - this.started);
-  }
-}
+import { LoadTracker } from './bench.gauges.js';
 
 /** CPU time of this process (user + system), in ms. */
 export const processCpuMs = () => {
@@ -57,11 +19,8 @@ export interface SyncMeasurement {
   readonly cpuMs: number;
   readonly openSearchCpuMs: number;
   readonly starvedShare: number;
-}
-
-export interface SyncSettings {
-  readonly bulk?: BulkSettings;
-  readonly batchSize?: number;
+  /** Time-averaged bulk requests in flight: how well the sync kept the node fed. */
+  readonly bulkInFlight: number;
 }
 
 /**
@@ -73,7 +32,7 @@ export async function measureSyncs(
   ctx: BenchContext,
   dataset: Dataset,
   families: readonly FamilyDefinition[],
-  settings: SyncSettings = {},
+  bulk: BulkSettings = BENCH_BULK,
 ): Promise<SyncMeasurement> {
   const { env } = ctx;
   const tracker = new LoadTracker();
@@ -82,8 +41,8 @@ export async function measureSyncs(
       new FamilySync(family, {
         db: dataset.db,
         client: env.client,
-        batchSize: settings.batchSize ?? BENCH_BATCH_SIZE,
-        bulk: settings.bulk ?? BENCH_BULK,
+        batchSize: BENCH_BATCH_SIZE,
+        bulk,
         wrapLoader: tracker.wrap,
       }),
   );
@@ -92,10 +51,12 @@ export async function measureSyncs(
     const openSearchBefore = await env.openSearchCpuMs();
     const cpuBefore = processCpuMs();
     tracker.start();
+    env.bulkGauge.reset();
     const started = performance.now();
     const reports = await Promise.all(syncs.map((sync) => sync.run()));
     const seconds = (performance.now() - started) / 1000;
     const starvedShare = tracker.starvedShare();
+    const bulkInFlight = env.bulkGauge.mean();
     const cpuMs = processCpuMs() - cpuBefore;
     const openSearchCpuMs = (await env.openSearchCpuMs()) - openSearchBefore;
     for (const report of reports) {
@@ -103,7 +64,7 @@ export async function measureSyncs(
         throw new Error(`${report.family} synced ${report.changes} changes, expected ${dataset.rows}`);
       }
     }
-    return { reports, seconds, cpuMs, openSearchCpuMs, starvedShare };
+    return { reports, seconds, cpuMs, openSearchCpuMs, starvedShare, bulkInFlight };
   } finally {
     for (const family of families) await deleteBenchIndexes(env.client, `${family.name}_*`);
   }
@@ -129,14 +90,16 @@ export async function warmUpOnce(ctx: BenchContext): Promise<void> {
 }
 
 /**
- * Runs a pair of measurements, swapping which goes first every repetition, so drift (merges, caches,
- * other load on the machine) falls on both sides alike.
+ * Runs a pair of measurements once the machine is quiet, swapping which goes first every repetition, so
+ * drift (merges, caches, other load) falls on both sides alike.
  */
 export async function inAlternation(
+  ctx: BenchContext,
   repetition: number,
   first: () => Promise<unknown>,
   second: () => Promise<unknown>,
 ): Promise<void> {
+  await waitForQuiet(ctx.log);
   const [a, b] = repetition % 2 === 1 ? [first, second] : [second, first];
   await a();
   await b();

@@ -161,6 +161,7 @@ export interface RawBulkMeasurement {
   readonly rejected: number;
   readonly cpuMs: number;
   readonly openSearchCpuMs: number;
+  readonly bulkInFlight: number;
 }
 
 // The loader's own filter: the response carries a status per item and nothing else.
@@ -189,6 +190,7 @@ export async function measureRawBulk(
     const openSearchBefore = await env.openSearchCpuMs();
     const cpuBefore = processCpuMs();
     const started = performance.now();
+    env.bulkGauge.reset();
     let next = 0;
     let rejected = 0;
     const send = async () => {
@@ -201,8 +203,10 @@ export async function measureRawBulk(
     };
     await Promise.all(Array.from({ length: concurrency }, send));
     const seconds = (performance.now() - started) / 1000;
+    const bulkInFlight = env.bulkGauge.mean();
     const cpuMs = processCpuMs() - cpuBefore;
-    return { seconds, rejected, cpuMs, openSearchCpuMs: (await env.openSearchCpuMs()) - openSearchBefore };
+    const openSearchCpuMs = (await env.openSearchCpuMs()) - openSearchBefore;
+    return { seconds, rejected, cpuMs, openSearchCpuMs, bulkInFlight };
   } finally {
     for (const index of indexes) await deleteBenchIndexes(env.client, index);
   }

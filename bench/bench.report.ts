@@ -9,6 +9,8 @@ export interface BenchReport {
   readonly date: string;
   readonly command: string;
   readonly totalSeconds: number;
+  /** Share of the cores busy just before each case, the bench idle: near 0 on a quiet machine. */
+  readonly busyBeforeCase: Readonly<Record<string, number>>;
   readonly run: RunInfo;
   readonly config: BenchConfig;
   readonly results: readonly CaseResult[];
@@ -54,6 +56,9 @@ function renderRun(report: BenchReport): string {
       .map(([name, version]) => `${name} ${version}`)
       .join(', ')}`,
     `- Code: ${code}`,
+    `- Cores busy before each case (bench idle): ${Object.entries(report.busyBeforeCase)
+      .map(([name, busy]) => `${name} ${formatNumber(busy * 100)} %`)
+      .join(', ')}`,
   ].join('\n');
 }
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { BenchCase, BenchContext, CaseResult, ResultTable, TargetVerdict } from './bench.case.js';
 import { benchConfig } from './bench.config.js';
-import { BenchEnvironment, describeRun } from './bench.environment.js';
+import { BenchEnvironment, deleteBenchIndexes, describeRun, waitForQuiet } from './bench.environment.js';
 import { formatNumber } from './bench.format.js';
 import {
   BENCHMARKS_MD,
@@ -13,6 +13,7 @@ import {
   updateBenchmarks,
   writeLatest,
 } from './bench.report.js';
+import { round } from './bench.stats.js';
 import { freshnessCase } from './cases/freshness.case.js';
 import { memoryCase } from './cases/memory.case.js';
 import { migrationCase } from './cases/migration.case.js';
@@ -32,8 +33,8 @@ const CASES: readonly BenchCase[] = [
 
 const USAGE = `npm run bench [-- --quick] [-- --case NAME ...]
   --quick      small sizes, one repetition: the whole run in under 2 minutes
-  --case NAME  run only these cases (${CASES.map((c) => c.name).join(', ')}); BENCHMARKS.md is then left alone
-Writes bench/results/latest.json and the generated section of BENCHMARKS.md.`;
+  --case NAME  run only these cases (${CASES.map((c) => c.name).join(', ')})
+Writes bench/results/latest.json; a full run (neither flag) also rewrites the generated section of BENCHMARKS.md.`;
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -56,21 +57,25 @@ async function main(): Promise<void> {
   const started = performance.now();
   const config = benchConfig(values.quick);
   const env = await BenchEnvironment.open();
-  const ctx: BenchContext = {
-    config,
-    env,
-    runId: randomBytes(3).toString('hex'),
-    log: (m) => console.log(m),
-  };
+  const runId = randomBytes(3).toString('hex');
+  const ctx: BenchContext = { config, env, runId, log: (m) => console.log(m) };
+  // Measurements delete their indexes when they end; an interrupted one would leave them behind.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      void deleteBenchIndexes(env.client, `bench_*${runId}*`).finally(() => process.exit(130));
+    });
+  }
   const results: CaseResult[] = [];
   const tables: ResultTable[] = [];
   const targets: TargetVerdict[] = [];
   const failed: string[] = [];
+  const busyBeforeCase: Record<string, number> = {};
   let run: Awaited<ReturnType<typeof describeRun>>;
   try {
     run = await describeRun(env);
     for (const benchCase of selected) {
       console.log(`\n== ${benchCase.name}`);
+      busyBeforeCase[benchCase.name] = round(await waitForQuiet(ctx.log), 3);
       const caseStarted = performance.now();
       try {
         await benchCase.warmUp?.(ctx);
@@ -94,10 +99,20 @@ async function main(): Promise<void> {
 
   const command = `npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`;
   const totalSeconds = Math.round((performance.now() - started) / 1000);
-  const report = { date: new Date().toISOString(), command, totalSeconds, run, config, results, targets };
+  const report = {
+    date: new Date().toISOString(),
+    command,
+    totalSeconds,
+    busyBeforeCase,
+    run,
+    config,
+    results,
+    targets,
+  };
   writeLatest(report);
   console.log(`\n${renderTargets(targets)}\n\nWrote ${LATEST_JSON}`);
-  if (!values.case && failed.length === 0) {
+  // BENCHMARKS.md shows one full run: a quick or partial run must not replace its figures.
+  if (!values.case && !values.quick && failed.length === 0) {
     updateBenchmarks(renderSection(report, tables));
     console.log(`Updated ${BENCHMARKS_MD}`);
   }

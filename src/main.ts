@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import type { Client } from '@opensearch-project/opensearch';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
@@ -64,6 +65,43 @@ function printStatus(statuses: readonly FamilyStatus[]): void {
   }
 }
 
+/**
+ * The migration step of the demo: while a writer keeps changing products, the alias moves from v1 to v2
+ * (which backfilled beside v1) once v2 passes its parity check.
+ */
+async function migrateProducts(sync: SearchSyncService, opensearch: Client, url: string): Promise<void> {
+  const aliasOf = async () =>
+    Object.keys((await opensearch.indices.getAlias({ name: 'products' }, { ignore: [404] })).body ?? {}).join(
+      ', ',
+    );
+  const before = await aliasOf();
+  if (before === 'products_v2') {
+    console.log('\nThe products alias already points at products_v2.');
+    return;
+  }
+  const writer = postgres(url, { max: 1, onnotice: () => {} });
+  let writing = true;
+  const writes = (async () => {
+    for (let n = 0; writing; n++) {
+      await writer`update products set price = price + 0.01, updated_at = now() where id = ${1 + ((n * 7919) % PRODUCTS)}`;
+    }
+  })();
+  try {
+    await sync.sync('products');
+    const promoted = await sync.promote('products', 2);
+    console.log(
+      `\nWhile a writer changed products: alias "products" moved ${before} → ${promoted.index} in one _aliases request.`,
+    );
+  } catch (error) {
+    console.log(`\nPromotion refused: ${error instanceof Error ? error.message : error}`);
+  } finally {
+    writing = false;
+    await writes;
+    await writer.end();
+  }
+  await sync.sync('products');
+}
+
 async function main(): Promise<void> {
   const url = await demoDatabaseUrl();
   const opensearch = await demoOpenSearch();
@@ -89,6 +127,8 @@ async function main(): Promise<void> {
         );
       }
     }
+    await migrateProducts(sync, opensearch, url);
+    await opensearch.indices.refresh();
     printStatus(await sync.status());
   } finally {
     await app.close();

@@ -46,7 +46,7 @@ export const readsCase: BenchCase = {
               ),
             ),
           );
-        await inAlternation(rep, measureOurs, measureNaive);
+        await inAlternation(ctx, rep, measureOurs, measureNaive);
         ctx.log(
           `  N=${n} #${rep}: ours ${formatNumber(ours[ours.length - 1].seconds, 1)} s, ` +
             `naive ${formatNumber(naive[naive.length - 1].seconds, 1)} s`,

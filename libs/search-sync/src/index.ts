@@ -40,6 +40,7 @@ export type {
   SourceChange,
   Stage,
 } from './pipeline/pipeline.interface.js';
+export type { RangeDifference, ReconcileReport } from './reconcile/reconcile.interface.js';
 export type { RunRecord } from './runs/run.store.js';
 export { installSearchSyncState, searchSyncStateSql } from './state/state.migration.js';
 export {
@@ -52,6 +53,8 @@ export {
 export { FamilyRunner, type SyncResult } from './sync/family.runner.js';
 export { FamilySync } from './sync/family.sync.js';
 export type {
+  BackfillProgress,
+  GroupReport,
   HorizonStatus,
   ReplayReport,
   RunOptions,

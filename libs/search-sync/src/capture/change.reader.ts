@@ -176,8 +176,8 @@ export class DrizzleChangeReader implements ChangeReader {
     limit: number,
   ): Promise<SourceChange<unknown>[]> {
     const [key] = this.keys;
-    const conditions = [sql`${key.column} between ${from} and ${to}`];
-    if (after !== null) conditions.push(sql`${key.column} > ${after}`);
+    const conditions = [sql`${key.column} between ${from}::bigint and ${to}::bigint`];
+    if (after !== null) conditions.push(sql`${key.column} > ${after}::bigint`);
     const rows = (await this.query(
       sql.join(conditions, sql` and `),
       [asc(key.column)],
@@ -193,10 +193,17 @@ export class DrizzleChangeReader implements ChangeReader {
    */
   async rangeStats(
     ranges: readonly (readonly [number, number])[],
+    below?: number,
   ): Promise<{ count: number; sum: number }[]> {
     const [key] = this.keys;
     const { capture, options } = this;
-    const live = options.softDelete ? sql`not coalesce((${options.softDelete}), false)` : sql`true`;
+    const live = sql.join(
+      [
+        options.softDelete ? sql`not coalesce((${options.softDelete}), false)` : sql`true`,
+        below === undefined ? sql`true` : sql`${capture.orderKey} < ${capture.orderValue(below)}`,
+      ],
+      sql` and `,
+    );
     const values = sql.join(
       ranges.map(([from, to], i) => sql`(${i}::int, ${from}::bigint, ${to}::bigint)`),
       sql`, `,
@@ -209,6 +216,34 @@ export class DrizzleChangeReader implements ChangeReader {
         group by r.i order by r.i`,
     );
     return rows.map((row) => ({ count: row.count, sum: Number(row.sum) }));
+  }
+
+  /** Document ids of rows and tombstones with a change key at or past `changeKey`. */
+  async changedSince(changeKey: number): Promise<Set<string>> {
+    const { capture, options } = this;
+    const [key] = this.keys;
+    const rows = await queryRows<{ id: string }>(
+      this.db,
+      sql`select ${key.column}::text as id from ${options.source.table}
+        where ${capture.orderKey} >= ${capture.orderValue(changeKey)}
+        ${
+          this.tombstones
+            ? sql`union select ${sql.identifier(key.name)}::text from ${this.tombstoneTable} where change_key >= ${changeKey}::bigint`
+            : sql``
+        }`,
+    );
+    return new Set(rows.map((row) => row.id));
+  }
+
+  /** Runs `read` with a reader on one repeatable-read snapshot, so several statements see the same data. */
+  snapshot<T>(read: (reader: DrizzleChangeReader) => Promise<T>): Promise<T> {
+    return this.db.transaction(
+      (tx) => read(new DrizzleChangeReader(tx as unknown as SyncDatabase, this.options)),
+      {
+        isolationLevel: 'repeatable read',
+        accessMode: 'read only',
+      },
+    );
   }
 
   /** The smallest and largest single integer key. */

@@ -4,6 +4,7 @@ export { ClusterUnavailableError } from './cluster-unavailable.error.js';
 export { SearchSyncConfigurationError } from './configuration.error.js';
 export { DefinitionChangedError } from './definition-changed.error.js';
 export { InvalidIdentifierError } from './invalid-identifier.error.js';
+export { LeaseBusyError } from './lease-busy.error.js';
 export { LeaseLostError } from './lease-lost.error.js';
 export { LifecycleRefusedError } from './lifecycle.error.js';
 export { SearchSyncError } from './search-sync.error.js';

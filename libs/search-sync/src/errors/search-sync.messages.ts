@@ -24,6 +24,8 @@ export const messages = {
   rollbackRefused: (family: string, reason: string) => `Family "${family}": cannot roll back: ${reason}`,
   retireRefused: (family: string, version: number, reason: string) =>
     `Family "${family}": version ${version} cannot be retired: ${reason}`,
+  leaseBusy: (family: string, holder: string) =>
+    `Family "${family}" stayed busy (its lease is held by ${holder}); try again when its run has finished.`,
   leaseLost: (family: string, holder: string) =>
     `Family "${family}": this instance (${holder}) lost its lease to another instance; its progress was not recorded.`,
 };

@@ -2,6 +2,7 @@ import type { Client } from '@opensearch-project/opensearch';
 import type { SyncDatabase } from '../database/database.type.js';
 import { LifecycleRefusedError } from '../errors/lifecycle.error.js';
 import { type IndexDefinition, restoreDeclaredSettings } from '../opensearch/index.manager.js';
+import type { ChangePosition } from '../pipeline/change-position.js';
 import type { Reconciler } from '../reconcile/reconciler.js';
 import type { VersionRecord, VersionStore } from '../versions/version.store.js';
 import { aliasTargets, pointAlias } from './alias.manager.js';
@@ -11,8 +12,10 @@ export interface LifecycleVersion extends IndexDefinition {
   readonly filtered: boolean;
 }
 
-/** Whether a version is caught up: its pending changes, as status counts them. */
-export type PendingCounter = (version: number) => Promise<number>;
+/** Where a version stands: its checkpoint and the changes past it. */
+export type VersionProgress = (
+  version: number,
+) => Promise<{ checkpoint: ChangePosition | null; pending: number }>;
 
 /**
  * A family's versions through created → backfilling → live → serving → retired, with the alias (the
@@ -27,7 +30,9 @@ export class VersionLifecycle {
     private readonly store: VersionStore,
     private readonly versions: readonly LifecycleVersion[],
     private readonly reconciler: () => Reconciler,
-    private readonly pending: PendingCounter,
+    private readonly progress: VersionProgress,
+    /** How many pending changes still count as caught up (the sync keeps running while writers write). */
+    private readonly maxPending: number,
   ) {}
 
   /** Backfilled versions get their declared settings back and go live; a family with no alias gets one. */
@@ -52,6 +57,7 @@ export class VersionLifecycle {
     await this.store.promote(this.db, this.family, first.version);
   }
 
+  /** Call it holding the family's lease: the parity check needs the index to stand still. */
   async promote(version: number): Promise<{ alias: string; index: string; previous: string | null }> {
     const stored = await this.records();
     const record = stored.get(version);
@@ -66,19 +72,18 @@ export class VersionLifecycle {
         `it is ${record.state}, not live: let its backfill reach the head first.`,
       );
     }
-    const pending = await this.pending(version);
-    if (pending > 0) {
+    const { checkpoint, pending } = await this.progress(version);
+    if (!checkpoint || pending > this.maxPending) {
       throw LifecycleRefusedError.promote(
         this.family,
         version,
-        `it is behind: ${pending} changes are not applied yet; run a sync first.`,
+        `it is behind: ${pending} changes are not applied yet (at most ${this.maxPending} may be); run a sync first.`,
       );
     }
-    const differences = await this.reconciler().differences({
-      version,
-      index: definition.index,
-      filtered: definition.filtered,
-    });
+    const differences = await this.reconciler().parity(
+      { version, index: definition.index, filtered: definition.filtered },
+      checkpoint,
+    );
     if (differences.length > 0) {
       const [first] = differences;
       throw LifecycleRefusedError.promote(

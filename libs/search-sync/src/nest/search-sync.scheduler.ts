@@ -13,6 +13,8 @@ import { SEARCH_SYNC_CONTEXT } from './search-sync.constants.js';
 import type { SearchSyncContext } from './search-sync.context.js';
 import { type FamilyRegistration, SearchSyncRegistry } from './search-sync.registry.js';
 
+const CRON_BACKFILL_BUDGET_MS = 5000;
+
 /**
  * Mounts each family's schedule in the application's `SchedulerRegistry` (the module never imports
  * `ScheduleModule.forRoot()` itself: a second import would run every job twice) and removes them at
@@ -47,14 +49,14 @@ export class SearchSyncScheduler implements OnApplicationBootstrap, BeforeApplic
       if ('every' in schedule) {
         this.schedulerRegistry.addInterval(
           name,
-          setInterval(() => void this.tick(registration), schedule.every),
+          setInterval(() => void this.tick(registration, schedule.every), schedule.every),
         );
         this.intervals.push(name);
       } else {
         const job = CronJob.from({
           cronTime: schedule.cron,
           timeZone: schedule.timeZone,
-          onTick: () => void this.tick(registration),
+          onTick: () => void this.tick(registration, CRON_BACKFILL_BUDGET_MS),
           start: true,
         });
         this.schedulerRegistry.addCronJob(name, job as never);
@@ -71,10 +73,13 @@ export class SearchSyncScheduler implements OnApplicationBootstrap, BeforeApplic
     }
   }
 
-  /** A scheduled run: never throws into the timer, logs what happened. */
-  private async tick({ family, runner }: FamilyRegistration): Promise<void> {
+  /**
+   * A scheduled run: never throws into the timer, logs what happened. A backfill streams for about one
+   * interval per run, so scheduled runs keep their rhythm and the live versions their freshness.
+   */
+  private async tick({ family, runner }: FamilyRegistration, backfillBudgetMs: number): Promise<void> {
     try {
-      const result = await runner.run();
+      const result = await runner.run({ backfillBudgetMs });
       if (result.outcome === 'skipped') this.logger.debug(`${family}: skipped, ${result.reason}`);
       else if (result.report.changes > 0) {
         this.logger.log(`${family}: ${result.report.changes} changes in ${result.report.durationMs} ms`);

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DeadLetter, DeadLetterQuery } from '../dead-letters/dead-letter.interface.js';
+import type { ReconcileReport } from '../reconcile/reconcile.interface.js';
 import { type RunRecord, RunStore } from '../runs/run.store.js';
 import type { SyncResult } from '../sync/family.runner.js';
 import type { ReplayReport, RunOptions } from '../sync/sync.interface.js';
@@ -28,8 +29,46 @@ export class SearchSyncService {
    * One run of the family up to the horizon. If this or another instance is running it already, the
    * result is `skipped` with who holds it, at once: runs of a family never overlap and never queue.
    */
-  sync(family: string, options: Pick<RunOptions, 'onBatch' | 'signal'> = {}): Promise<SyncResult> {
+  sync(
+    family: string,
+    options: Pick<RunOptions, 'onBatch' | 'signal' | 'backfillBudgetMs'> = {},
+  ): Promise<SyncResult> {
     return this.registry.get(family).runner.run(options);
+  }
+
+  /**
+   * Runs until the versions still backfilling reach the head (the caught-up versions are synced again
+   * every `liveIntervalMs` meanwhile), then they go live. New versions start backfilling by themselves
+   * at the next scheduled run too; this is for doing it now, with progress.
+   */
+  backfill(family: string, options: Pick<RunOptions, 'onBatch' | 'signal'> = {}): Promise<SyncResult> {
+    return this.registry.get(family).runner.run(options);
+  }
+
+  /**
+   * Points the family's alias at `version` in one atomic `_aliases` request, if the version is live,
+   * has no pending change and passes the parity check (counts and row-version sums per key range);
+   * otherwise throws LifecycleRefusedError saying why.
+   */
+  promote(family: string, version: number) {
+    const { runner } = this.registry.get(family);
+    return runner.exclusive(() => runner.sync.promote(version));
+  }
+
+  /** Points the alias back at the version that served before (it stayed live). */
+  rollback(family: string) {
+    return this.registry.get(family).runner.sync.rollback();
+  }
+
+  /** Stops syncing a version (not the serving one); its index is deleted after `graceMs` (default a day). */
+  retire(family: string, version: number, options: { graceMs?: number } = {}) {
+    return this.registry.get(family).runner.sync.retire(version, options.graceMs);
+  }
+
+  /** Compares the versions (or one) with the source by key ranges, repairs what differs, reports it. */
+  reconcile(family: string, version?: number): Promise<ReconcileReport[]> {
+    const { runner } = this.registry.get(family);
+    return runner.exclusive(() => runner.sync.reconcile(version));
   }
 
   /** Per family (all, or one) and version: state, checkpoint, pending changes, lag, documents, dead letters, last run. */

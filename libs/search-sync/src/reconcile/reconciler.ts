@@ -2,6 +2,7 @@ import type { Client } from '@opensearch-project/opensearch';
 import type { DrizzleChangeReader } from '../capture/change.reader.js';
 import { SearchSyncConfigurationError } from '../errors/configuration.error.js';
 import { SYNC_FIELD } from '../opensearch/index.manager.js';
+import type { ChangePosition } from '../pipeline/change-position.js';
 import type { Loader } from '../pipeline/load.stage.js';
 import type { IndexOperation, SourceChange } from '../pipeline/pipeline.interface.js';
 import type { RangeDifference, RangeStats, ReconcileReport } from './reconcile.interface.js';
@@ -24,6 +25,28 @@ export interface ReconcilerOptions {
 }
 
 type Range = readonly [number, number];
+
+/** Count and row-version sum of the documents a set of operations writes. */
+function stats(operations: readonly IndexOperation[]): RangeStats {
+  let count = 0;
+  let sum = 0;
+  for (const op of operations) {
+    if (op.action !== 'index') continue;
+    count++;
+    sum += op.rowVersion;
+  }
+  return { count, sum };
+}
+
+function differing(
+  ranges: readonly Range[],
+  source: readonly RangeStats[],
+  index: readonly RangeStats[],
+): RangeDifference[] {
+  return ranges
+    .map(([from, to], i) => ({ from, to, source: source[i], index: index[i] }))
+    .filter((r) => r.source.count !== r.index.count || r.source.sum !== r.index.sum);
+}
 
 /** The operations a version's pipeline would produce for these rows (normalise, stages, filter, transform). */
 export type Planner = (
@@ -59,10 +82,35 @@ export class Reconciler {
     }
   }
 
-  /** The top-level ranges that differ (none means the version matches its source): the parity check. */
-  async differences(target: ReconcileTarget): Promise<RangeDifference[]> {
+  /**
+   * The parity check: the top-level ranges that differ, none meaning the version matches its source as
+   * of its checkpoint. Changes past the checkpoint (rows written since, on either side) are left out of
+   * both sides, so writers may go on; the index must not change meanwhile (the caller holds the lease).
+   */
+  async parity(target: ReconcileTarget, checkpoint: ChangePosition): Promise<RangeDifference[]> {
+    await this.client.indices.refresh({ index: target.index });
     const ranges = await this.topRanges();
-    return this.compare(target, ranges);
+    const below = checkpoint.changeKey;
+    let source: RangeStats[];
+    let excluded: Set<string>;
+    if (!target.filtered) {
+      [source, excluded] = await this.reader.snapshot(async (reader) => [
+        await reader.rangeStats(ranges, below),
+        await reader.changedSince(below),
+      ]);
+    } else {
+      const planned: IndexOperation[][] = [];
+      for (const [from, to] of ranges) {
+        const operations: IndexOperation[] = [];
+        for await (const ops of this.plannedRange(target, from, to, below)) operations.push(...ops);
+        planned.push(operations);
+      }
+      // Read after the rows: a row read unchanged and changed since is in it, and left out of both sides.
+      excluded = await this.reader.changedSince(below);
+      source = planned.map((ops) => stats(ops.filter((op) => !excluded.has(op.id))));
+    }
+    const index = await this.indexStats(target, ranges, excluded);
+    return differing(ranges, source, index);
   }
 
   async reconcile(target: ReconcileTarget): Promise<ReconcileReport> {
@@ -77,6 +125,9 @@ export class Reconciler {
       repaired: 0,
       failed: 0,
     };
+    // Documents written behind the library's back first: ranges are compared once they are repaired.
+    await this.repairUntracked(target, report);
+    await this.client.indices.refresh({ index: target.index });
     let ranges = await this.topRanges();
     while (ranges.length > 0) {
       report.rangesCompared += ranges.length;
@@ -89,7 +140,6 @@ export class Reconciler {
         } else ranges.push(...this.split(from, to));
       }
     }
-    await this.repairUntracked(target, report);
     return report;
   }
 
@@ -113,50 +163,53 @@ export class Reconciler {
       this.sourceStats(target, ranges),
       this.indexStats(target, ranges),
     ]);
-    return ranges
-      .map(([from, to], i) => ({ from, to, source: source[i], index: index[i] }))
-      .filter((r) => r.source.count !== r.index.count || r.source.sum !== r.index.sum);
+    return differing(ranges, source, index);
   }
 
   private async sourceStats(target: ReconcileTarget, ranges: readonly Range[]): Promise<RangeStats[]> {
     if (!target.filtered) return this.reader.rangeStats(ranges);
     // A JavaScript filter decides which rows belong: plan the rows of each range and count what it keeps.
-    const stats: RangeStats[] = [];
+    const result: RangeStats[] = [];
     for (const [from, to] of ranges) {
-      let count = 0;
-      let sum = 0;
-      for await (const operations of this.plannedRange(target, from, to)) {
-        for (const op of operations) {
-          if (op.action !== 'index') continue;
-          count++;
-          sum += op.rowVersion;
-        }
-      }
-      stats.push({ count, sum });
+      const operations: IndexOperation[] = [];
+      for await (const ops of this.plannedRange(target, from, to)) operations.push(...ops);
+      result.push(stats(operations));
     }
-    return stats;
+    return result;
   }
 
+  /** The operations the version's pipeline makes of a key range's rows (changed before `below`, if given). */
   private async *plannedRange(
     target: ReconcileTarget,
     from: number,
     to: number,
+    below?: number,
   ): AsyncGenerator<readonly IndexOperation[]> {
     let after: number | null = null;
     for (;;) {
       const rows = await this.reader.readKeyRange(from, to, after, PAGE);
       if (rows.length === 0) return;
-      yield this.plan(rows, target.version);
+      yield this.plan(
+        below === undefined ? rows : rows.filter((r) => r.position.changeKey < below),
+        target.version,
+      );
       if (rows.length < PAGE) return;
       after = rows[rows.length - 1].key[0] as number;
     }
   }
 
-  private async indexStats(target: ReconcileTarget, ranges: readonly Range[]): Promise<RangeStats[]> {
+  private async indexStats(
+    target: ReconcileTarget,
+    ranges: readonly Range[],
+    excluded?: Set<string>,
+  ): Promise<RangeStats[]> {
     const response = await this.client.search({
       index: target.index,
       body: {
         size: 0,
+        query: excluded?.size
+          ? { bool: { must_not: { ids: { values: [...excluded] } } } }
+          : { match_all: {} },
         aggs: {
           ranges: {
             range: { field: `${SYNC_FIELD}.key`, ranges: ranges.map(([from, to]) => ({ from, to: to + 1 })) },

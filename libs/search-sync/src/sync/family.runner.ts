@@ -1,8 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { SyncDatabase } from '../database/database.type.js';
+import { LeaseBusyError } from '../errors/lease-busy.error.js';
 import { LeaseLostError } from '../errors/lease-lost.error.js';
 import type { Lease } from '../leases/lease.store.js';
 import { LeaseStore } from '../leases/lease.store.js';
 import { RunStore } from '../runs/run.store.js';
+import { linkedSignal } from '../utils/abort.util.js';
 import type { FamilySync } from './family.sync.js';
 import type { RunOptions, RunReport } from './sync.interface.js';
 
@@ -42,7 +45,7 @@ export class FamilyRunner {
   }
 
   /** One run up to the horizon, or a skip that says who is running the family already. */
-  run(options: Pick<RunOptions, 'onBatch' | 'signal'> = {}): Promise<SyncResult> {
+  run(options: Pick<RunOptions, 'onBatch' | 'signal' | 'backfillBudgetMs'> = {}): Promise<SyncResult> {
     if (this.controller.signal.aborted) {
       return Promise.resolve({ outcome: 'skipped', reason: 'this instance is shutting down' });
     }
@@ -59,13 +62,50 @@ export class FamilyRunner {
     return run;
   }
 
+  /**
+   * Runs `work` while holding the family's lease, so no run of any instance changes the indexes
+   * meanwhile (promotion's parity check, reconcile). Waits for a run in progress, up to `waitMs`.
+   */
+  async exclusive<T>(work: () => Promise<T>, waitMs = 120_000): Promise<T> {
+    const { db, holder, leaseTtlMs } = this.options;
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      await this.current?.catch(() => undefined);
+      const attempt = await this.leases.acquire(db, this.sync.name, holder, leaseTtlMs);
+      if (attempt.acquired && !this.current) {
+        const run = work().finally(() => this.leases.release(db, attempt.lease));
+        // While the work goes on, runs of this instance skip, as they do for a run in progress.
+        const busy = { outcome: 'skipped', reason: `held by ${holder} (this instance)` } as const;
+        this.current = run
+          .then(
+            () => busy,
+            () => busy,
+          )
+          .finally(() => {
+            this.current = null;
+          });
+        return run;
+      }
+      if (attempt.acquired) await this.leases.release(db, attempt.lease);
+      if (Date.now() > deadline) {
+        throw new LeaseBusyError(
+          this.sync.name,
+          attempt.acquired ? `${holder} (this instance)` : attempt.heldBy,
+        );
+      }
+      await sleep(200);
+    }
+  }
+
   /** Lets the batch in flight finish and commit, starts no other, and waits for the run to end. */
   async stop(): Promise<void> {
     this.controller.abort();
     await this.current?.catch(() => undefined);
   }
 
-  private async runWithLease(options: Pick<RunOptions, 'onBatch' | 'signal'>): Promise<SyncResult> {
+  private async runWithLease(
+    options: Pick<RunOptions, 'onBatch' | 'signal' | 'backfillBudgetMs'>,
+  ): Promise<SyncResult> {
     const { db, holder, leaseTtlMs } = this.options;
     const family = this.sync.name;
     const attempt = await this.leases.acquire(db, family, holder, leaseTtlMs);
@@ -75,13 +115,11 @@ export class FamilyRunner {
     }
     const { lease } = attempt;
     const runId = await this.runs.start(db, family, holder, lease.token);
-    const signal = options.signal
-      ? AbortSignal.any([options.signal, this.controller.signal])
-      : this.controller.signal;
+    const { signal, dispose } = linkedSignal([options.signal, this.controller.signal]);
     try {
       const report = await this.sync.run({
+        ...options,
         signal,
-        onBatch: options.onBatch,
         fence: (tx) => this.fence(tx, lease),
       });
       await this.runs.finish(db, runId, {
@@ -98,6 +136,7 @@ export class FamilyRunner {
       });
       throw error;
     } finally {
+      dispose();
       await this.leases.release(db, lease);
     }
   }

@@ -34,6 +34,7 @@ import { runPipeline } from '../pipeline/pipeline.js';
 import type { ReconcileReport } from '../reconcile/reconcile.interface.js';
 import { Reconciler } from '../reconcile/reconciler.js';
 import { DEFAULT_STATE_SCHEMA } from '../state/state.schema.js';
+import { linkedSignal } from '../utils/abort.util.js';
 import { VersionStore } from '../versions/version.store.js';
 import { createPlanner, type Planner } from './family.planner.js';
 import type {
@@ -115,15 +116,17 @@ export class FamilySync {
     const bulk = new BulkLoader(options.client, options.bulk);
     const loader: Loader = (operations) => bulk.load(operations);
     this.loader = options.wrapLoader ? options.wrapLoader(loader) : loader;
-    this.targets = definition.versions.map((v) => ({
-      version: v.version,
-      index: v.index ?? versionIndexName(definition.name, v.version),
-      filter: v.filter,
-      transform: v.transform,
-      mappings: v.mappings,
-      settings: v.settings,
-      definitionHash: versionDefinitionHash(v),
-    }));
+    this.targets = [...definition.versions]
+      .sort((a, b) => a.version - b.version)
+      .map((v) => ({
+        version: v.version,
+        index: v.index ?? versionIndexName(definition.name, v.version),
+        filter: v.filter,
+        transform: v.transform,
+        mappings: v.mappings,
+        settings: v.settings,
+        definitionHash: versionDefinitionHash(v),
+      }));
     this.checkpoints = new CheckpointStore(this.stateSchema);
     this.deadLetterStore = new DeadLetterStore(this.stateSchema);
     this.versionStore = new VersionStore(this.stateSchema);
@@ -143,7 +146,11 @@ export class FamilySync {
         reconciler ??= this.reconciler();
         return reconciler;
       },
-      async (version) => (await this.status()).find((v) => v.version === version)?.pendingChanges ?? 0,
+      async (version) => {
+        const checkpoint = (await this.checkpoints.read(this.db, this.name)).get(version) ?? null;
+        return { checkpoint, pending: await this.reader.countAfter(checkpoint) };
+      },
+      options.batchSize ?? 1000,
     );
   }
 
@@ -214,15 +221,12 @@ export class FamilySync {
     );
     const reports: GroupReport[] = [];
     const cycle = new AbortController();
-    const stop = options.signal ? AbortSignal.any([options.signal, cycle.signal]) : cycle.signal;
+    const { signal: stop, dispose: disposeStop } = linkedSignal([options.signal, cycle.signal]);
     let backfilled = false;
     if (groups.backfill.length > 0) {
       // With nobody to keep fresh, a backfill simply runs to the head.
-      const budget =
-        groups.live.length > 0 && options.backfillBudgetMs !== undefined
-          ? AbortSignal.timeout(options.backfillBudgetMs)
-          : null;
-      const signal = budget ? AbortSignal.any([stop, budget]) : stop;
+      const budget = groups.live.length > 0 ? options.backfillBudgetMs : undefined;
+      const { signal, dispose } = linkedSignal([stop], budget);
       this.backfill = { versions: groups.backfill.map((t) => t.version), started: Date.now(), changes: 0 };
       const backfill = this.runGroup(groups.backfill, { ...options, signal }, (changes) => {
         if (this.backfill) this.backfill.changes += changes;
@@ -237,10 +241,17 @@ export class FamilySync {
         cycle.abort();
         await Promise.allSettled([backfill, live]);
         throw error;
+      } finally {
+        dispose();
+        disposeStop();
       }
     } else if (groups.live.length > 0) {
-      reports.push(await this.runGroup(groups.live, { ...options, signal: stop }));
-    }
+      try {
+        reports.push(await this.runGroup(groups.live, { ...options, signal: stop }));
+      } finally {
+        disposeStop();
+      }
+    } else disposeStop();
     if (backfilled) {
       this.backfill = null;
       await this.lifecycle.caughtUp(groups.backfill.map((t) => t.version));
