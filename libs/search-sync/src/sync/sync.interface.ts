@@ -23,37 +23,33 @@ export interface SyncOptions {
   readonly liveIntervalMs?: number;
 }
 
-/** What one read of a cursor group did within a run. */
-export interface GroupReport {
-  readonly versions: readonly number[];
-  /** Where the group read from (its lowest checkpoint) and where it got to. */
-  readonly from: ChangePosition | null;
-  readonly end: ChangePosition | null;
+/** What reading and loading did, for one cursor group or a whole run. */
+export interface SyncTotals {
   readonly horizon: number;
   readonly batches: number;
   readonly changes: number;
+  /** SQL statements that read source rows: one per batch, whatever the number of versions. */
   readonly rowQueries: number;
+  /** Time spent in those statements, driver decoding included. */
   readonly rowQueryMs: number;
   readonly operations: number;
   readonly deadLetters: number;
   readonly load: LoadStats;
 }
 
+/** What one read of a cursor group did within a run. */
+export interface GroupReport extends SyncTotals {
+  readonly versions: readonly number[];
+  /** Where the group read from (its lowest checkpoint) and where it got to. */
+  readonly from: ChangePosition | null;
+  readonly end: ChangePosition | null;
+}
+
 /** What one run of a family did: totals, and each cursor-group read in `groups`. */
-export interface RunReport {
+export interface RunReport extends SyncTotals {
   readonly family: string;
   readonly versions: readonly number[];
   readonly groups: readonly GroupReport[];
-  readonly horizon: number;
-  readonly batches: number;
-  readonly changes: number;
-  /** SQL statements that read source rows: one per batch, whatever the number of versions. */
-  readonly rowQueries: number;
-  /** Time spent in those statements (database time of extraction). */
-  readonly rowQueryMs: number;
-  readonly operations: number;
-  readonly deadLetters: number;
-  readonly load: LoadStats;
   readonly durationMs: number;
 }
 
