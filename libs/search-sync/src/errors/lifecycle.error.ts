@@ -1,7 +1,7 @@
 import { SearchSyncError } from './search-sync.error.js';
 import { messages } from './search-sync.messages.js';
 
-/** A lifecycle operation (promote, rollback, retire) that would break search: the message says why. */
+/** A lifecycle operation (promote, rollback, retire, reconcile) that would break search: the message says why. */
 export class LifecycleRefusedError extends SearchSyncError {
   static promote(family: string, version: number, reason: string): LifecycleRefusedError {
     return new LifecycleRefusedError(messages.promotionRefused(family, version, reason));
@@ -9,6 +9,10 @@ export class LifecycleRefusedError extends SearchSyncError {
 
   static rollback(family: string, reason: string): LifecycleRefusedError {
     return new LifecycleRefusedError(messages.rollbackRefused(family, reason));
+  }
+
+  static reconcile(family: string, version: number, reason: string): LifecycleRefusedError {
+    return new LifecycleRefusedError(messages.reconcileRefused(family, version, reason));
   }
 
   static retire(family: string, version: number, reason: string): LifecycleRefusedError {

@@ -22,6 +22,8 @@ export const messages = {
   promotionRefused: (family: string, version: number, reason: string) =>
     `Family "${family}": version ${version} cannot be promoted: ${reason}`,
   rollbackRefused: (family: string, reason: string) => `Family "${family}": cannot roll back: ${reason}`,
+  reconcileRefused: (family: string, version: number, reason: string) =>
+    `Family "${family}": version ${version} cannot be reconciled: ${reason}`,
   retireRefused: (family: string, version: number, reason: string) =>
     `Family "${family}": version ${version} cannot be retired: ${reason}`,
   leaseBusy: (family: string, holder: string) =>

@@ -33,6 +33,8 @@ export class VersionLifecycle {
     private readonly progress: VersionProgress,
     /** How many pending changes still count as caught up (the sync keeps running while writers write). */
     private readonly maxPending: number,
+    /** The change order of checkpoints (it depends on the family's key columns). */
+    private readonly compare: (a: ChangePosition, b: ChangePosition) => number,
   ) {}
 
   /** Backfilled versions get their declared settings back and go live; a family with no alias gets one. */
@@ -78,6 +80,18 @@ export class VersionLifecycle {
         this.family,
         version,
         `it is behind: ${pending} changes are not applied yet (at most ${this.maxPending} may be); run a sync first.`,
+      );
+    }
+    // A document the serving version shows must be in the new one too: a row first written past the new
+    // version's checkpoint would vanish from search until the next run, and parity cannot see it (it
+    // leaves changes past the checkpoint out). One run after going live reads both together.
+    const serving = [...stored.values()].find((v) => v.state === 'serving');
+    const servingCheckpoint = serving ? (await this.progress(serving.version)).checkpoint : null;
+    if (serving && servingCheckpoint && this.compare(checkpoint, servingCheckpoint) < 0) {
+      throw LifecycleRefusedError.promote(
+        this.family,
+        version,
+        `it is behind the serving version ${serving.version} (checkpoint ${checkpoint.changeKey} < ${servingCheckpoint.changeKey}): run a sync first, which reads both together.`,
       );
     }
     const differences = await this.reconciler().parity(

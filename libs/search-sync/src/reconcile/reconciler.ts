@@ -84,36 +84,20 @@ export class Reconciler {
 
   /**
    * The parity check: the top-level ranges that differ, none meaning the version matches its source as
-   * of its checkpoint. Changes past the checkpoint (rows written since, on either side) are left out of
-   * both sides, so writers may go on; the index must not change meanwhile (the caller holds the lease).
+   * of its checkpoint. The index must not change meanwhile (the caller holds the lease).
    */
-  async parity(target: ReconcileTarget, checkpoint: ChangePosition): Promise<RangeDifference[]> {
+  async parity(target: ReconcileTarget, checkpoint: ChangePosition | null): Promise<RangeDifference[]> {
     await this.client.indices.refresh({ index: target.index });
-    const ranges = await this.topRanges();
-    const below = checkpoint.changeKey;
-    let source: RangeStats[];
-    let excluded: Set<string>;
-    if (!target.filtered) {
-      [source, excluded] = await this.reader.snapshot(async (reader) => [
-        await reader.rangeStats(ranges, below),
-        await reader.changedSince(below),
-      ]);
-    } else {
-      const planned: IndexOperation[][] = [];
-      for (const [from, to] of ranges) {
-        const operations: IndexOperation[] = [];
-        for await (const ops of this.plannedRange(target, from, to, below)) operations.push(...ops);
-        planned.push(operations);
-      }
-      // Read after the rows: a row read unchanged and changed since is in it, and left out of both sides.
-      excluded = await this.reader.changedSince(below);
-      source = planned.map((ops) => stats(ops.filter((op) => !excluded.has(op.id))));
-    }
-    const index = await this.indexStats(target, ranges, excluded);
-    return differing(ranges, source, index);
+    return this.compare(target, await this.topRanges(), checkpoint?.changeKey);
   }
 
-  async reconcile(target: ReconcileTarget): Promise<ReconcileReport> {
+  /**
+   * Compares the version with its source as of its checkpoint, recursing into ranges that differ, and
+   * repairs the small ranges document by document. Rows written since the checkpoint are the next run's
+   * work, not drift, so writers may go on meanwhile; the index must not change (the caller holds the lease).
+   */
+  async reconcile(target: ReconcileTarget, checkpoint: ChangePosition | null): Promise<ReconcileReport> {
+    const below = checkpoint?.changeKey;
     const report = {
       version: target.version,
       index: target.index,
@@ -131,12 +115,12 @@ export class Reconciler {
     let ranges = await this.topRanges();
     while (ranges.length > 0) {
       report.rangesCompared += ranges.length;
-      const differing = await this.compare(target, ranges);
+      const differing = await this.compare(target, ranges, below);
       ranges = [];
       for (const { from, to } of differing) {
         if (to - from + 1 <= this.options.leafSize) {
           report.leafRanges++;
-          await this.repair(target, from, to, report);
+          await this.repair(target, from, to, below, report);
         } else ranges.push(...this.split(from, to));
       }
     }
@@ -158,24 +142,46 @@ export class Reconciler {
     return ranges;
   }
 
-  private async compare(target: ReconcileTarget, ranges: readonly Range[]): Promise<RangeDifference[]> {
-    const [source, index] = await Promise.all([
-      this.sourceStats(target, ranges),
-      this.indexStats(target, ranges),
-    ]);
+  /**
+   * Ranges whose count or row-version sum differs between source and index. Changes at or past `below`
+   * (rows written since the checkpoint, on either side) are left out of both sides.
+   */
+  private async compare(
+    target: ReconcileTarget,
+    ranges: readonly Range[],
+    below: number | undefined,
+  ): Promise<RangeDifference[]> {
+    const { source, excluded } = await this.sourceStats(target, ranges, below);
+    const index = await this.indexStats(target, ranges, excluded);
     return differing(ranges, source, index);
   }
 
-  private async sourceStats(target: ReconcileTarget, ranges: readonly Range[]): Promise<RangeStats[]> {
-    if (!target.filtered) return this.reader.rangeStats(ranges);
+  private async sourceStats(
+    target: ReconcileTarget,
+    ranges: readonly Range[],
+    below: number | undefined,
+  ): Promise<{ source: RangeStats[]; excluded: ReadonlySet<string> }> {
+    if (!target.filtered) {
+      const [source, excluded] = await this.reader.snapshot(
+        async (reader) =>
+          [await reader.rangeStats(ranges, below), await this.changedSince(below, reader)] as const,
+      );
+      return { source, excluded };
+    }
     // A JavaScript filter decides which rows belong: plan the rows of each range and count what it keeps.
-    const result: RangeStats[] = [];
+    const planned: IndexOperation[][] = [];
     for (const [from, to] of ranges) {
       const operations: IndexOperation[] = [];
-      for await (const ops of this.plannedRange(target, from, to)) operations.push(...ops);
-      result.push(stats(operations));
+      for await (const ops of this.plannedRange(target, from, to, below)) operations.push(...ops);
+      planned.push(operations);
     }
-    return result;
+    // Read after the rows: a row read unchanged and changed since is in it, and left out of both sides.
+    const excluded = await this.changedSince(below);
+    return { source: planned.map((ops) => stats(ops.filter((op) => !excluded.has(op.id)))), excluded };
+  }
+
+  private async changedSince(below: number | undefined, reader = this.reader): Promise<ReadonlySet<string>> {
+    return below === undefined ? new Set() : reader.changedSince(below);
   }
 
   /** The operations the version's pipeline makes of a key range's rows (changed before `below`, if given). */
@@ -201,15 +207,13 @@ export class Reconciler {
   private async indexStats(
     target: ReconcileTarget,
     ranges: readonly Range[],
-    excluded?: Set<string>,
+    excluded: ReadonlySet<string>,
   ): Promise<RangeStats[]> {
     const response = await this.client.search({
       index: target.index,
       body: {
         size: 0,
-        query: excluded?.size
-          ? { bool: { must_not: { ids: { values: [...excluded] } } } }
-          : { match_all: {} },
+        query: excluded.size ? { bool: { must_not: { ids: { values: [...excluded] } } } } : { match_all: {} },
         aggs: {
           ranges: {
             range: { field: `${SYNC_FIELD}.key`, ranges: ranges.map(([from, to]) => ({ from, to: to + 1 })) },
@@ -231,12 +235,14 @@ export class Reconciler {
     target: ReconcileTarget,
     from: number,
     to: number,
+    below: number | undefined,
     report: { missing: number; stale: number; orphans: number; repaired: number; failed: number },
   ) {
     const expected = new Map<string, IndexOperation>();
-    for await (const operations of this.plannedRange(target, from, to)) {
+    for await (const operations of this.plannedRange(target, from, to, below)) {
       for (const op of operations) if (op.action === 'index') expected.set(op.id, op);
     }
+    const excluded = await this.changedSince(below);
     const hits = await this.indexDocuments(target, {
       bool: {
         should: [
@@ -245,6 +251,10 @@ export class Reconciler {
         ],
       },
     });
+    for (const id of excluded) {
+      expected.delete(id);
+      hits.delete(id);
+    }
     await this.write(target, expected, hits, report);
   }
 
@@ -297,16 +307,15 @@ export class Reconciler {
     report: { missing: number; stale: number; orphans: number; repaired: number; failed: number },
   ): Promise<void> {
     const operations: IndexOperation[] = [];
+    // A document deleted or overwritten behind our back left a version one above ours (a delete's
+    // tombstone lives for `index.gc_deletes`), so the repair writes one above the row version: every later
+    // write of the row has a higher row version still, so the next sync is never refused.
     for (const [id, op] of expected) {
       const hit = hits.get(id);
-      if (!hit) {
-        report.missing++;
-        operations.push(op);
-      } else if (hit.field !== op.rowVersion) {
-        report.stale++;
-        // Overwritten behind our back with a higher version: write the source's state at that version.
-        operations.push({ ...op, externalVersion: Math.max(op.rowVersion, hit.version) });
-      }
+      if (!hit) report.missing++;
+      else if (hit.field !== op.rowVersion) report.stale++;
+      else continue;
+      operations.push({ ...op, externalVersion: op.rowVersion + 1 });
     }
     for (const [id, hit] of hits) {
       if (expected.has(id)) continue;

@@ -73,7 +73,7 @@ export class FamilyRunner {
       await this.current?.catch(() => undefined);
       const attempt = await this.leases.acquire(db, this.sync.name, holder, leaseTtlMs);
       if (attempt.acquired && !this.current) {
-        const run = work().finally(() => this.leases.release(db, attempt.lease));
+        const run = this.holding(attempt.lease, work);
         // While the work goes on, runs of this instance skip, as they do for a run in progress.
         const busy = { outcome: 'skipped', reason: `held by ${holder} (this instance)` } as const;
         this.current = run
@@ -94,6 +94,34 @@ export class FamilyRunner {
         );
       }
       await sleep(200);
+    }
+  }
+
+  /**
+   * Runs `work` while renewing the lease, since a parity check or reconcile of a large family can outlast
+   * its expiry; losing it meanwhile (an instance that took over after a stall) fails the work.
+   */
+  private async holding<T>(lease: Lease, work: () => Promise<T>): Promise<T> {
+    const { db, leaseTtlMs } = this.options;
+    let lost = false;
+    const renewal = setInterval(
+      () => {
+        void this.leases.renew(db, lease, leaseTtlMs).then(
+          (renewed) => {
+            lost ||= !renewed;
+          },
+          () => undefined,
+        );
+      },
+      Math.max(100, leaseTtlMs / 3),
+    );
+    try {
+      const result = await work();
+      if (lost) throw new LeaseLostError(lease.family, lease.holder);
+      return result;
+    } finally {
+      clearInterval(renewal);
+      await this.leases.release(db, lease);
     }
   }
 

@@ -11,6 +11,7 @@ import { queryRows } from '../database/database.type.js';
 import type { DeadLetter, DeadLetterQuery } from '../dead-letters/dead-letter.interface.js';
 import { DeadLetterStore } from '../dead-letters/dead-letter.store.js';
 import { DefinitionChangedError } from '../errors/definition-changed.error.js';
+import { LifecycleRefusedError } from '../errors/lifecycle.error.js';
 import { StateNotInstalledError } from '../errors/state-not-installed.error.js';
 import { versionDefinitionHash } from '../family/definition.hash.js';
 import type { FamilyDefinition } from '../family/family.definition.js';
@@ -20,7 +21,7 @@ import { cursorGroups } from '../lifecycle/cursor-groups.js';
 import { VersionLifecycle } from '../lifecycle/version.lifecycle.js';
 import { BulkLoader } from '../opensearch/bulk.loader.js';
 import { ensureIndex } from '../opensearch/index.manager.js';
-import type { KeyValue } from '../pipeline/change-position.js';
+import { comparePositions, type KeyValue } from '../pipeline/change-position.js';
 import { countingReader, type ReadCounter } from '../pipeline/counting.reader.js';
 import type { Loader } from '../pipeline/load.stage.js';
 import type {
@@ -151,6 +152,7 @@ export class FamilySync {
         return { checkpoint, pending: await this.reader.countAfter(checkpoint) };
       },
       options.batchSize ?? 1000,
+      (a, b) => comparePositions(this.source.keys, a, b),
     );
   }
 
@@ -330,20 +332,34 @@ export class FamilySync {
     return this.lifecycle.retire(version, graceMs);
   }
 
-  /** Compares each version (or one) with the source by key ranges and repairs what differs. */
+  /**
+   * Compares each live or serving version (or one) with the source as of its checkpoint, by key ranges,
+   * and repairs what differs. A version still backfilling is refused: its index is not complete yet.
+   */
   async reconcile(version?: number): Promise<ReconcileReport[]> {
     const reconciler = this.reconciler();
-    const stored = new Map(
+    const states = new Map(
       (await this.versionStore.list(this.db, this.name)).map((v) => [v.version, v.state]),
     );
-    const targets = this.targets.filter(
-      (t) => (version === undefined || t.version === version) && stored.get(t.version) !== 'retired',
-    );
-    const reports: ReconcileReport[] = [];
-    for (const t of targets)
-      reports.push(
-        await reconciler.reconcile({ version: t.version, index: t.index, filtered: t.filter !== undefined }),
+    const checkpoints = await this.checkpoints.read(this.db, this.name);
+    const reconcilable = (state: string | undefined) => state === 'live' || state === 'serving';
+    if (version !== undefined && !reconcilable(states.get(version))) {
+      throw LifecycleRefusedError.reconcile(
+        this.name,
+        version,
+        `it is ${states.get(version) ?? 'not declared'}: only live and serving versions can be reconciled.`,
       );
+    }
+    const reports: ReconcileReport[] = [];
+    for (const t of this.targets) {
+      if ((version !== undefined && t.version !== version) || !reconcilable(states.get(t.version))) continue;
+      reports.push(
+        await reconciler.reconcile(
+          { version: t.version, index: t.index, filtered: t.filter !== undefined },
+          checkpoints.get(t.version) ?? null,
+        ),
+      );
+    }
     return reports;
   }
 

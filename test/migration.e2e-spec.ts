@@ -1,0 +1,276 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { INestApplicationContext } from '@nestjs/common';
+import type { Client } from '@opensearch-project/opensearch';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LifecycleRefusedError, type RunReport, SearchSyncService } from '../libs/search-sync/src/index.js';
+import { aliasTargets } from '../libs/search-sync/src/lifecycle/alias.manager.js';
+import { seedCatalog } from '../src/catalog/catalog.seed.js';
+import { productsV1, productsV2 } from '../src/catalog/products.family.js';
+import { productsIndex } from './fixtures/catalog.indexes.js';
+import { createTestApp } from './fixtures/test-app.js';
+import { expectVersionsMatchSource } from './support/catalog.expect.js';
+import { writeRandomly } from './support/catalog.writers.js';
+import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import { createClient, deleteIndexes, readAll, uniqueName } from './support/test-opensearch.js';
+
+// 200,000 for the full scenario of the issue (MIGRATION_ROWS=200000); CI runs a smaller catalog to stay in its budget.
+const ROWS = Number(process.env.MIGRATION_ROWS ?? 20_000);
+/** The schedule interval the cycles below stand for. */
+const INTERVAL_MS = 2000;
+
+const percentile = (values: readonly number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+};
+
+/** Loops until `done` resolves; each lap runs `lap`. */
+async function until(done: Promise<unknown>, lap: () => Promise<void>): Promise<void> {
+  let finished = false;
+  void done.then(() => {
+    finished = true;
+  });
+  while (!finished) await lap();
+}
+
+describe('zero-downtime migration from v1 to v2', () => {
+  let database: TestDatabase;
+  let client: Client;
+  let app: INestApplicationContext;
+  /** Stops the writer, reader and probe, even when a test fails half-way. */
+  let stopLoad = () => {};
+  let load: Promise<unknown> = Promise.resolve();
+  const family = uniqueName('products');
+  const v1 = `${family}_v1`;
+  const v2 = `${family}_v2`;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    client = createClient();
+    await seedCatalog(database.db, { products: ROWS });
+    // The deployment before the migration: v1 alone, synced and serving.
+    const before = await createTestApp({
+      database: database.db,
+      opensearch: client,
+      indexes: [productsIndex(family, undefined, { v2: false })],
+      runSchedules: false,
+    });
+    await before.get(SearchSyncService).sync(family);
+    await before.close();
+  }, 600_000);
+
+  afterAll(async () => {
+    stopLoad();
+    await load.catch(() => {});
+    await app?.close();
+    await deleteIndexes(client, `${family}_*`);
+    await client.close();
+    await database.drop();
+  });
+
+  it('backfills v2 beside a fresh v1 while rows change and the alias is read, then promotes it', {
+    timeout: 600_000,
+  }, async () => {
+    expect(await aliasTargets(client, family)).toEqual([v1]);
+    app = await createTestApp({
+      database: database.db,
+      opensearch: client,
+      indexes: [productsIndex(family)],
+      runSchedules: false,
+    });
+    const service = app.get(SearchSyncService);
+    const [before] = await service.status(family);
+    expect(before.versions.map((v) => [v.version, v.state])).toEqual([
+      [1, 'serving'],
+      [2, 'backfilling'],
+    ]);
+    // Deploying v2 is enough to start its backfill; until it has caught up, it cannot be promoted.
+    const refusedWhileBackfilling = await service.promote(family, 2).catch((error: unknown) => error);
+    const backfillSettings = await client.indices.getSettings({ index: v2 });
+    expect(backfillSettings.body[v2]?.settings?.index?.refresh_interval).toBe('-1');
+
+    let finish!: () => void;
+    let stopped = false;
+    const finished = new Promise<void>((resolve) => {
+      finish = () => {
+        stopped = true;
+        resolve();
+      };
+    });
+    stopLoad = finish;
+    // A writer changing rows all along (products 1–10 are left alone for the reader and the probe).
+    const writer = writeRandomly(database.client, { until: finished, seed: 3, pauseMs: 20 });
+    // A reader querying the alias in a tight loop: products 1–9 exist and are active, in every version.
+    const readerErrors: string[] = [];
+    let reads = 0;
+    const reader = until(finished, async () => {
+      try {
+        const { body } = await client.search({
+          index: family,
+          body: { query: { ids: { values: ['1', '2', '3', '4', '5', '6', '7', '8', '9'] } } },
+        });
+        if (body.hits.hits.length !== 9)
+          readerErrors.push(
+            `read ${reads}: ${body.hits.hits.length} of 9 documents (${body.hits.hits.map((h) => h._id).join(',')})`,
+          );
+      } catch (error) {
+        readerErrors.push(String(error));
+      }
+      reads++;
+    });
+    // v1's freshness: product 1's title changes twice a second; how long until v1 finds the new one?
+    const freshness: number[] = [];
+    let probe = 0;
+    const prober = until(finished, async () => {
+      const title = `fresh ${++probe}`;
+      await database.client`update products set title = ${title} where id = 1`;
+      const committed = Date.now();
+      for (let waited = 0; waited < 60_000 && !stopped; waited = Date.now() - committed) {
+        const { body } = await client.search({
+          index: v1,
+          body: { query: { bool: { filter: [{ ids: { values: ['1'] } }, { match_phrase: { title } }] } } },
+        });
+        if (body.hits.hits.length === 1) break;
+        await sleep(50);
+      }
+      if (!stopped) freshness.push(Date.now() - committed);
+      await sleep(500);
+    });
+
+    load = Promise.allSettled([writer, reader, prober]);
+
+    // The cycles a scheduler with a 2 s interval would run: each lets the backfill stream for one interval.
+    const reports: RunReport[] = [];
+    for (let cycle = 0; ; cycle++) {
+      const result = await service.sync(family, { backfillBudgetMs: INTERVAL_MS });
+      if (result.outcome === 'completed') reports.push(result.report);
+      const [status] = await service.status(family);
+      if (status.versions.every((v) => v.state === 'live' || v.state === 'serving')) break;
+      if (cycle > 200) throw new Error('the backfill never reached the head');
+    }
+    const backfillFreshness = [...freshness];
+
+    expect(refusedWhileBackfilling).toBeInstanceOf(LifecycleRefusedError);
+    expect((refusedWhileBackfilling as Error).message).toMatch(
+      /version 2 cannot be promoted: it is backfilling, not live/,
+    );
+    const restored = await client.indices.getSettings({ index: v2 });
+    expect(restored.body[v2]?.settings?.index?.refresh_interval).toBeUndefined();
+
+    // The run a schedule makes next: the versions, both caught up now, are read together and stand at one
+    // checkpoint, so the new version holds every document the serving one shows.
+    await service.sync(family);
+
+    // A parity failure refuses the promotion and says where; reconcile repairs it.
+    // Product 9 is active and no writer touches it, so it must be in v2 and stays out of the excluded changes.
+    await client.delete({ index: v2, id: '9', refresh: true });
+    const refused = await service.promote(family, 2).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(LifecycleRefusedError);
+    expect((refused as Error).message).toMatch(
+      /parity check failed in 1 key range\(s\), e\.g\. keys \d+–\d+: source \d+ documents, index \d+/,
+    );
+    const [repair] = await service.reconcile(family, 2);
+    expect(repair).toMatchObject({ missing: 1, repaired: 1 });
+
+    const promoted = await service.promote(family, 2);
+    expect(promoted).toEqual({ alias: family, index: v2, previous: v1 });
+    expect(await aliasTargets(client, family)).toEqual([v2]);
+    await sleep(1000);
+    finish();
+    const writes = await writer;
+    await Promise.all([reader, prober]);
+
+    // At most two reads per cycle: the live group and the backfill group, each one row query per batch.
+    const groupsPerRun = reports.map((r) => r.groups.length);
+    const streams = reports.map((r) => new Set(r.groups.map((g) => g.versions.join(','))).size);
+    const queriesPerBatch = Math.max(
+      ...reports.flatMap((r) => r.groups.filter((g) => g.batches > 0).map((g) => g.rowQueries / g.batches)),
+    );
+    const backfilled = reports.reduce(
+      (n, r) =>
+        n +
+        r.groups
+          .filter((g) => g.versions.includes(2) && !g.versions.includes(1))
+          .reduce((m, g) => m + g.changes, 0),
+      0,
+    );
+    const backfillMs = reports.reduce((n, r) => n + r.durationMs, 0);
+    console.log(
+      `migration: ${reports.length} cycles, ${backfilled} changes backfilled into v2 in ${backfillMs} ms ` +
+        `(${Math.round(backfilled / (backfillMs / 1000))} rows/s) while ${writes} writes went on; ` +
+        `v1 freshness during the backfill (commit → searchable, ${backfillFreshness.length} probes): ` +
+        `p50 ${percentile(backfillFreshness, 50)} ms, p95 ${percentile(backfillFreshness, 95)} ms, max ${Math.max(...backfillFreshness)} ms ` +
+        `(schedule interval ${INTERVAL_MS} ms); reader: ${reads} reads of the alias, ${readerErrors.length} failures; ` +
+        `distinct read streams per cycle: max ${Math.max(...streams)}; row queries per batch: max ${queriesPerBatch.toFixed(2)}`,
+    );
+    expect(readerErrors).toEqual([]);
+    expect(reads).toBeGreaterThan(100);
+    expect(Math.max(...streams)).toBeLessThanOrEqual(2);
+    expect(groupsPerRun.some((n) => n > 1)).toBe(true);
+    expect(queriesPerBatch).toBeLessThanOrEqual(2);
+    // Every row the seed made, less the few the writer deleted before the backfill read them.
+    expect(backfilled).toBeGreaterThan(ROWS * 0.95);
+    expect(Math.max(...backfillFreshness)).toBeLessThanOrEqual(2 * INTERVAL_MS);
+
+    // After the writer stops and one more run, both versions equal the source document by document.
+    await service.sync(family);
+    await expectVersionsMatchSource(client, database, family, [productsV1, productsV2]);
+    const [after] = await service.status(family);
+    expect(after.versions.map((v) => [v.version, v.state])).toEqual([
+      [1, 'live'],
+      [2, 'serving'],
+    ]);
+  });
+
+  it('rolls the alias back to the previous serving version atomically', async () => {
+    const service = app.get(SearchSyncService);
+    expect(await service.rollback(family)).toEqual({ alias: family, index: v1 });
+    expect(await aliasTargets(client, family)).toEqual([v1]);
+    const [status] = await service.status(family);
+    expect(status.versions.map((v) => v.state)).toEqual(['serving', 'live']);
+    await service.promote(family, 2);
+    expect(await aliasTargets(client, family)).toEqual([v2]);
+  });
+
+  it('reconcile finds drift made behind its back, repairs it, and is cheap on an unchanged index', async () => {
+    const service = app.get(SearchSyncService);
+    const [unchanged] = await service.reconcile(family, 1);
+    console.log(
+      `reconcile of an unchanged ${ROWS}-row index: ${unchanged.rangesCompared} ranges compared, ${unchanged.leafRanges} read document by document`,
+    );
+    expect(unchanged).toMatchObject({ leafRanges: 0, missing: 0, stale: 0, orphans: 0, repaired: 0 });
+    expect(unchanged.rangesCompared).toBeLessThanOrEqual(40);
+
+    // Documents spread over the key span, of rows at rest before v1's checkpoint (reconcile leaves rows
+    // changed since to the next run, and the writer deleted some rows).
+    const [status] = await service.status(family);
+    const checkpoint = status.versions.find((v) => v.version === 1)?.checkpoint?.changeKey ?? 0;
+    const present = (
+      await database.client<{ id: number }[]>`select id from products
+        where search_sync_change_key < ${checkpoint} and deleted_at is null order by id`
+    ).map((row) => row.id);
+    const pick = (share: number) => String(present[Math.floor(share * (present.length - 1))]);
+    for (const id of [0.01, 0.2, 0.33, 0.9, 1].map(pick)) await client.delete({ index: v1, id });
+    for (const id of ['300001', '300002', '300003'])
+      await client.index({ index: v1, id, body: { title: 'extra' } });
+    for (const id of [0.05, 0.25, 0.5, 0.95].map(pick))
+      await client.index({ index: v1, id, body: { title: 'stale' } });
+    await client.indices.refresh({ index: v1 });
+
+    const [drift] = await service.reconcile(family, 1);
+    console.log(`reconcile after drift: ${JSON.stringify(drift)}`);
+    expect(drift).toMatchObject({ missing: 5, stale: 4, orphans: 3, repaired: 12, failed: 0 });
+    await expectVersionsMatchSource(client, database, family, [productsV1]);
+    expect((await readAll(client, v1)).has('300001')).toBe(false);
+  });
+
+  it('retires a version: it stops syncing and its index goes after the grace period', async () => {
+    const service = app.get(SearchSyncService);
+    await expect(service.retire(family, 2)).rejects.toThrow(
+      /it serves the alias: promote another version first/,
+    );
+    await service.retire(family, 1, { graceMs: 0 });
+    expect((await client.indices.exists({ index: v1 })).body).toBe(false);
+    const result = await service.sync(family);
+    expect(result.outcome === 'completed' && result.report.versions).toEqual([2]);
+  });
+});
