@@ -2,7 +2,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { INestApplicationContext } from '@nestjs/common';
 import type { Client } from '@opensearch-project/opensearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LifecycleRefusedError, type RunReport, SearchSyncService } from '../libs/search-sync/src/index.js';
+import {
+  type BackfillProgress,
+  LifecycleRefusedError,
+  type RunReport,
+  SearchSyncService,
+} from '../libs/search-sync/src/index.js';
 import { aliasTargets } from '../libs/search-sync/src/lifecycle/alias.manager.js';
 import { seedCatalog } from '../src/catalog/catalog.seed.js';
 import { productsV1, productsV2 } from '../src/catalog/products.family.js';
@@ -140,12 +145,23 @@ describe('zero-downtime migration from v1 to v2', () => {
 
     // The cycles a scheduler with a 2 s interval would run: each lets the backfill stream for one interval.
     const reports: RunReport[] = [];
+    const progressSeen: BackfillProgress[] = [];
     for (let cycle = 0; ; cycle++) {
       const result = await service.sync(family, { backfillBudgetMs: INTERVAL_MS });
       if (result.outcome === 'completed') reports.push(result.report);
       const [status] = await service.status(family);
       if (status.versions.every((v) => v.state === 'live' || v.state === 'serving')) break;
       if (cycle > 200) throw new Error('the backfill never reached the head');
+      const progress = status.versions.find((v) => v.version === 2)?.backfill;
+      if (progress) progressSeen.push(progress);
+    }
+    // Status shows how far the backfill is, at what rate, and when it should end.
+    if (ROWS >= 20_000) expect(progressSeen.length).toBeGreaterThan(0);
+    for (const progress of progressSeen) {
+      expect(progress.done).toBeGreaterThan(0);
+      expect(progress.total).toBeGreaterThanOrEqual(progress.done);
+      expect(progress.rowsPerSecond).toBeGreaterThan(0);
+      expect(progress.etaSeconds).toBeGreaterThanOrEqual(0);
     }
     const backfillFreshness = [...freshness];
 
