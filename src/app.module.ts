@@ -1,4 +1,4 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import type { Client } from '@opensearch-project/opensearch';
 import { SearchSyncModule } from '../libs/search-sync/src/index.js';
@@ -8,10 +8,14 @@ import { type CatalogDatabase, DatabaseModule, DRIZZLE } from './database/databa
 
 export interface AppOptions {
   readonly databaseUrl: string;
+  /** Pool size; 1 for a database that serves a single connection (PGlite). Default DatabaseModule's. */
+  readonly databaseMaxConnections?: number;
   readonly opensearch: Client;
   /** False for one-shot CLI runs and API-only instances. */
   readonly runSchedules: boolean;
   readonly instanceName?: string;
+  /** The products family as this deployment declares it; the demo boots v1 alone before adding v2. */
+  readonly productsIndex?: Type<unknown>;
 }
 
 /** The demo host application: a product catalog whose search indexes search-sync keeps in sync. */
@@ -22,7 +26,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ScheduleModule.forRoot(),
-        DatabaseModule.forRoot(options.databaseUrl),
+        DatabaseModule.forRoot(options.databaseUrl, { max: options.databaseMaxConnections }),
         SearchSyncModule.forRootAsync({
           inject: [DRIZZLE],
           useFactory: (database: CatalogDatabase) => ({
@@ -33,7 +37,7 @@ export class AppModule {
           }),
         }),
       ],
-      providers: [ProductsIndex, CategoriesIndex],
+      providers: [options.productsIndex ?? ProductsIndex, CategoriesIndex],
     };
   }
 }

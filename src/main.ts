@@ -1,21 +1,32 @@
 import 'reflect-metadata';
+import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Client } from '@opensearch-project/opensearch';
+import { eq, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
-import { type FamilyStatus, SearchSyncService } from '../libs/search-sync/src/index.js';
-import { AppModule } from './app.module.js';
-import { catalogSchema } from './catalog/catalog.schema.js';
+import {
+  type BackfillProgress,
+  type FamilyStatus,
+  SearchSyncService,
+} from '../libs/search-sync/src/index.js';
+import { AppModule, type AppOptions } from './app.module.js';
+import { catalogSchema, products } from './catalog/catalog.schema.js';
 import { seedCatalog } from './catalog/catalog.seed.js';
-import { demoDatabaseUrl, demoOpenSearch } from './demo/demo.environment.js';
+import { ProductsIndex, ProductsV1Index } from './catalog/products.index.js';
+import { type CatalogDatabase, DRIZZLE } from './database/database.module.js';
+import { type DemoDatabase, demoDatabase, demoOpenSearch } from './demo/demo.environment.js';
 import { progress } from './demo/demo.progress.js';
 
 const PRODUCTS = Number(process.env.DEMO_PRODUCTS ?? 100_000);
 
 /** Migrates and seeds the catalog up to PRODUCTS products. */
-async function prepareCatalog(url: string): Promise<void> {
-  const connection = postgres(url, { max: 2, onnotice: () => {} });
+async function prepareCatalog(database: DemoDatabase): Promise<void> {
+  const connection = postgres(database.url, {
+    max: Math.min(2, database.maxConnections),
+    onnotice: () => {},
+  });
   try {
     const db = drizzle(connection, { schema: catalogSchema });
     await migrate(db, { migrationsFolder: 'drizzle' });
@@ -65,73 +76,153 @@ function printStatus(statuses: readonly FamilyStatus[]): void {
   }
 }
 
-/**
- * The migration step of the demo: while a writer keeps changing products, the alias moves from v1 to v2
- * (which backfilled beside v1) once v2 passes its parity check.
- */
-async function migrateProducts(sync: SearchSyncService, opensearch: Client, url: string): Promise<void> {
-  const aliasOf = async () =>
-    Object.keys((await opensearch.indices.getAlias({ name: 'products' }, { ignore: [404] })).body ?? {}).join(
-      ', ',
-    );
-  const before = await aliasOf();
-  if (before === 'products_v2') {
-    console.log('\nThe products alias already points at products_v2.');
-    return;
+/** The indexes the family's alias points at. */
+async function aliasOf(opensearch: Client, alias: string): Promise<string> {
+  const { body } = await opensearch.indices.getAlias({ name: alias }, { ignore: [404] });
+  return Object.keys(body && !('error' in body) ? body : {}).join(', ') || '(none)';
+}
+
+/** One run of every family, with a progress bar for each. */
+async function syncAll(sync: SearchSyncService): Promise<void> {
+  for (const family of sync.families()) {
+    const bar = progress(`syncing ${family}`, await sync.pendingChanges(family));
+    const result = await sync.sync(family, { onBatch: (batch) => bar.advance(batch.changes) });
+    bar.stop();
+    if (result.outcome === 'skipped') console.log(`${family}: skipped, ${result.reason}`);
+    else {
+      const { report } = result;
+      const rate = Math.round(report.changes / Math.max(0.001, report.durationMs / 1000));
+      console.log(
+        `${family}: synced ${report.changes} changes into versions ${report.versions.join(', ')} in ` +
+          `${report.durationMs} ms (${rate} rows/s, ${report.batches} batches, ${report.rowQueries} row queries, ` +
+          `${report.deadLetters} dead letters).`,
+      );
+    }
   }
-  const writer = postgres(url, { max: 1, onnotice: () => {} });
+}
+
+/**
+ * The migration, as it goes in production: the deployment that adds v2 starts its backfill on a stream
+ * of its own while a writer keeps changing products and v1 keeps serving fresh results; once v2 has
+ * caught up, one more run reads both together and the alias moves in one `_aliases` request.
+ */
+async function migrateProducts(
+  sync: SearchSyncService,
+  opensearch: Client,
+  db: CatalogDatabase,
+): Promise<void> {
+  const before = await aliasOf(opensearch, 'products');
+  // Through the application's own pool, as its writes would go; under PGlite that is the only connection.
   let writing = true;
+  let written = 0;
   const writes = (async () => {
-    for (let n = 0; writing; n++) {
-      await writer`update products set price = price + 0.01, updated_at = now() where id = ${1 + ((n * 7919) % PRODUCTS)}`;
+    for (let n = 0; writing; n++, written++) {
+      await db
+        .update(products)
+        .set({ price: sql`${products.price} + 0.01`, updatedAt: sql`now()` })
+        .where(eq(products.id, 1 + ((n * 7919) % PRODUCTS)));
     }
   })();
   try {
+    const backfilling = async () =>
+      (await sync.status('products'))[0].versions.find((v) => v.version === 2)?.backfill ?? null;
+    const first = await backfilling();
+    if (first) {
+      // What a 2 s schedule would do: each run streams the backfill for one interval, v1 re-synced meanwhile.
+      const bar = progress('backfilling products_v2 beside the live v1', first.total);
+      const started = Date.now();
+      let reported = 0;
+      let runs = 0;
+      for (let state: BackfillProgress | null = first; state; state = await backfilling(), runs++) {
+        bar.advance(state.done - reported);
+        reported = state.done;
+        await sync.sync('products', { backfillBudgetMs: 2000 });
+      }
+      bar.stop();
+      const seconds = (Date.now() - started) / 1000;
+      console.log(
+        `products_v2 backfilled ${first.total} changes in ${seconds.toFixed(1)} s over ${runs} runs ` +
+          `(${Math.round(first.total / seconds)} rows/s), v1 re-synced all along, ${written} writes meanwhile.`,
+      );
+    }
     await sync.sync('products');
     const promoted = await sync.promote('products', 2);
     console.log(
-      `\nWhile a writer changed products: alias "products" moved ${before} → ${promoted.index} in one _aliases request.`,
+      `\nWhile a writer changed products (${written} writes so far): alias "products" moved ${before} → ${promoted.index} in one _aliases request.`,
     );
   } catch (error) {
     console.log(`\nPromotion refused: ${error instanceof Error ? error.message : error}`);
   } finally {
     writing = false;
     await writes;
-    await writer.end();
   }
   await sync.sync('products');
 }
 
 async function main(): Promise<void> {
-  const url = await demoDatabaseUrl();
-  const opensearch = await demoOpenSearch();
-  await prepareCatalog(url);
+  const database = await demoDatabase();
+  console.log(`Database: ${database.description}.`);
+  try {
+    await demo(database);
+  } finally {
+    await database.close();
+  }
+}
+
+/** Boots the demo application with one declaration of the products family, runs `work`, closes it. */
+async function withApp(
+  database: DemoDatabase,
+  opensearch: Client,
+  productsIndex: AppOptions['productsIndex'],
+  work: (sync: SearchSyncService, app: INestApplicationContext) => Promise<void>,
+): Promise<void> {
   const app = await NestFactory.createApplicationContext(
-    AppModule.forRoot({ databaseUrl: url, opensearch, runSchedules: false }),
+    AppModule.forRoot({
+      databaseUrl: database.url,
+      databaseMaxConnections: database.maxConnections,
+      opensearch,
+      runSchedules: false,
+      productsIndex,
+    }),
     { logger: ['warn', 'error'] },
   );
   try {
-    const sync = app.get(SearchSyncService);
-    for (const family of sync.families()) {
-      const bar = progress(`syncing ${family}`, await sync.pendingChanges(family));
-      const result = await sync.sync(family, { onBatch: (batch) => bar.advance(batch.changes) });
-      bar.stop();
-      if (result.outcome === 'skipped') console.log(`${family}: skipped, ${result.reason}`);
-      else {
-        const { report } = result;
-        const rate = Math.round(report.changes / Math.max(0.001, report.durationMs / 1000));
-        console.log(
-          `${family}: synced ${report.changes} changes into versions ${report.versions.join(', ')} in ` +
-            `${report.durationMs} ms (${rate} rows/s, ${report.batches} batches, ${report.rowQueries} row queries, ` +
-            `${report.deadLetters} dead letters).`,
-        );
-      }
-    }
-    await migrateProducts(sync, opensearch, url);
-    await opensearch.indices.refresh();
-    printStatus(await sync.status());
+    await work(app.get(SearchSyncService), app);
   } finally {
     await app.close();
+  }
+}
+
+async function demo(database: DemoDatabase): Promise<void> {
+  const opensearch = await demoOpenSearch();
+  try {
+    await prepareCatalog(database);
+    const fresh = !(await opensearch.indices.exists({ index: 'products_v2' })).body;
+    if (fresh) {
+      console.log('\n1. The deployment before the migration declares products in v1 only.');
+      await withApp(database, opensearch, ProductsV1Index, async (sync) => {
+        await syncAll(sync);
+        await opensearch.indices.refresh();
+        printStatus(await sync.status());
+      });
+    }
+    console.log(
+      '\n2. The deployment that adds products v2: its backfill starts by itself, beside the live v1.',
+    );
+    await withApp(database, opensearch, ProductsIndex, async (sync, app) => {
+      if ((await aliasOf(opensearch, 'products')) === 'products_v2') {
+        console.log('The products alias already points at products_v2: syncing only.');
+        await syncAll(sync);
+      } else {
+        printStatus(await sync.status('products'));
+        await migrateProducts(sync, opensearch, app.get<CatalogDatabase>(DRIZZLE));
+        await syncAll(sync);
+      }
+      await opensearch.indices.refresh();
+      console.log('\n3. After the migration:');
+      printStatus(await sync.status());
+    });
+  } finally {
     await opensearch.close();
   }
 }

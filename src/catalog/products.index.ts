@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { isNotNull } from 'drizzle-orm';
-import { IndexVersion, SearchIndex } from '../../libs/search-sync/src/index.js';
+import { IndexVersion, SearchIndex, type SearchIndexOptions } from '../../libs/search-sync/src/index.js';
 import { products } from './catalog.schema.js';
 import {
   type ProductDto,
@@ -12,21 +12,31 @@ import {
   toProductDto,
 } from './products.family.js';
 
-/** The demo family declared the Nest way: products with their category and tags, in two versions. */
-@SearchIndex<ProductRow, ProductDto>('products', {
+const family: SearchIndexOptions<ProductRow, ProductDto> = {
   source: products,
   with: { category: true, tags: { with: { tag: true } } },
   softDelete: isNotNull(products.deletedAt),
   normalise: toProductDto,
   schedule: { every: 5000 },
-})
+};
+
+/**
+ * The family as the application declared it before v2 existed: the demo boots it first, so v2 arrives
+ * the way it does in production, by deploying code that adds a version beside a live one.
+ */
+@SearchIndex<ProductRow, ProductDto>('products', family)
 @Injectable()
-export class ProductsIndex {
+export class ProductsV1Index {
   @IndexVersion<ProductDto, ProductV1>(1, { mappings: productsV1.mappings, settings: productsV1.settings })
   v1(product: ProductDto): ProductV1 {
     return productsV1.transform(product);
   }
+}
 
+/** The demo family declared the Nest way: products with their category and tags, in two versions. */
+@SearchIndex<ProductRow, ProductDto>('products', family)
+@Injectable()
+export class ProductsIndex extends ProductsV1Index {
   /** Adds a search-as-you-type title and the category name; inactive products are left out. */
   @IndexVersion<ProductDto, ProductV2>(2, {
     mappings: productsV2.mappings,
