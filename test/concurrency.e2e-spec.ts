@@ -100,6 +100,16 @@ describe('change capture while writers run', () => {
     await exact.run();
     await timestamp.run();
     await expectVersionsMatchSource(client, database, family, [productsV1, productsV2]);
+    // The writers' hard deletes left tombstones; once every version has applied them, runs prune them.
+    const [{ deletes }] = await database.client<{ deletes: number }[]>`
+      select count(*)::int as deletes from generate_series(1, (select max(id) from products)) as g(id)
+      where not exists (select 1 from products p where p.id = g.id)`;
+    const [tombstones] = await database.client<{ left: number; applied: number }[]>`
+      select count(*)::int as left, count(*) filter (where change_key < (
+        select min(change_key) from search_sync.checkpoints where family = ${family}))::int as applied
+      from search_sync.products_tombstones`;
+    expect(deletes).toBeGreaterThan(0);
+    expect(tombstones.applied).toBe(0);
     const v1 = await readAll(client, `${family}_v1`);
     expect(v1.get('5')?.title).toBe('Committed late');
 

@@ -235,6 +235,27 @@ export class DrizzleChangeReader implements ChangeReader {
     return new Set(rows.map((row) => row.id));
   }
 
+  /**
+   * Deletes the tombstones every version of every family has applied: those below the lowest checkpoint
+   * of all versions not retired (one with no checkpoint yet counts as 0, so nothing goes while it may have
+   * loaded documents it has not recorded). Other families may read this table too, hence all of them.
+   */
+  async pruneTombstones(): Promise<number> {
+    if (!this.tombstones) return 0;
+    const state = sql.identifier(this.options.stateSchema);
+    const rows = await queryRows<{ pruned: number }>(
+      this.db,
+      sql`with pruned as (
+        delete from ${this.tombstoneTable} where change_key < (
+          select coalesce(min(coalesce(c.change_key, 0)), 0) from ${state}.versions v
+          left join ${state}.checkpoints c on c.family = v.family and c.version = v.version
+          where v.state <> 'retired')
+        returning 1)
+      select count(*)::int as pruned from pruned`,
+    );
+    return rows[0]?.pruned ?? 0;
+  }
+
   /** Runs `read` with a reader on one repeatable-read snapshot, so several statements see the same data. */
   snapshot<T>(read: (reader: DrizzleChangeReader) => Promise<T>): Promise<T> {
     return this.db.transaction(

@@ -258,6 +258,8 @@ export class FamilySync {
       this.backfill = null;
       await this.lifecycle.caughtUp(groups.backfill.map((t) => t.version));
     }
+    // Hard deletes every version has applied need no tombstone any more; the table would grow forever.
+    await this.reader.pruneTombstones();
     return summarise(this.name, reports, performance.now() - started);
   }
 
