@@ -34,6 +34,17 @@ export interface BenchConfig {
     readonly maxOperations: readonly number[];
     readonly concurrency: readonly number[];
   };
+  readonly migration: {
+    /** Rows the new version backfills (the memory case's smaller data set: seeded once for both). */
+    readonly rows: number;
+    /** Updates of existing rows per second while the backfill runs (the row count stays the same). */
+    readonly writesPerSecond: number;
+    /** How long each run lets the backfill stream, as a schedule of that interval would. */
+    readonly backfillBudgetMs: number;
+    /** How often the live version is synced again while the backfill streams (the library default). */
+    readonly liveIntervalMs: number;
+    readonly pollIntervalMs: number;
+  };
 }
 
 /**
@@ -58,5 +69,12 @@ export function benchConfig(quick: boolean): BenchConfig {
     tuning: quick
       ? { maxOperations: [500, 2000], concurrency: [1, 4] }
       : { maxOperations: [500, 1000, 2000], concurrency: [1, 2, 4] },
+    migration: {
+      rows: quick ? 20_000 : 100_000,
+      writesPerSecond: 20,
+      backfillBudgetMs: 2_000,
+      liveIntervalMs: 1_000,
+      pollIntervalMs: 100,
+    },
   };
 }

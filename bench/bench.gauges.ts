@@ -10,14 +10,26 @@ export class LoadTracker {
   private started = 0;
   private idleSince = 0;
   private idleMs = 0;
+  /** When the first loader call began and the last one ended, and the idle time before that first one. */
+  private firstCall: number | null = null;
+  private lastEnd = 0;
+  private idleBeforeFirstMs = 0;
 
   readonly wrap = (loader: Loader): Loader => {
     return async (operations) => {
-      if (this.inFlight++ === 0) this.idleMs += performance.now() - this.idleSince;
+      const now = performance.now();
+      if (this.inFlight++ === 0) this.idleMs += now - this.idleSince;
+      if (this.firstCall === null) {
+        this.firstCall = now;
+        this.idleBeforeFirstMs = this.idleMs;
+      }
       try {
         return await loader(operations);
       } finally {
-        if (--this.inFlight === 0) this.idleSince = performance.now();
+        if (--this.inFlight === 0) {
+          this.idleSince = performance.now();
+          this.lastEnd = this.idleSince;
+        }
       }
     };
   };
@@ -26,12 +38,31 @@ export class LoadTracker {
     this.started = performance.now();
     this.idleSince = this.started;
     this.idleMs = 0;
+    this.firstCall = null;
+    this.lastEnd = 0;
+    this.idleBeforeFirstMs = 0;
   }
 
   starvedShare(): number {
     const now = performance.now();
     const idle = this.idleMs + (this.inFlight === 0 ? now - this.idleSince : 0);
     return idle / (now - this.started);
+  }
+
+  /**
+   * The same between the first loader call's start and the last one's end: without the run's fixed
+   * start (checkpoints, horizon, the first batch) and end (a version going live: settings restored, a
+   * refresh, the alias), only what the pipeline itself leaves idle.
+   */
+  /** From the first loader call's start to the last one's end, in ms. */
+  loadingMs(): number {
+    return this.firstCall === null ? Number.NaN : this.lastEnd - this.firstCall;
+  }
+
+  starvedShareWhileLoading(): number {
+    if (this.firstCall === null || this.inFlight > 0 || this.lastEnd <= this.firstCall) return Number.NaN;
+    const idle = this.idleMs - this.idleBeforeFirstMs;
+    return idle / (this.lastEnd - this.firstCall);
   }
 }
 

@@ -19,6 +19,10 @@ export interface SyncMeasurement {
   readonly cpuMs: number;
   readonly openSearchCpuMs: number;
   readonly starvedShare: number;
+  /** The same between the first loader call and the end of the last one: what the pipeline leaves idle. */
+  readonly starvedShareWhileLoading: number;
+  /** From the first bulk request to the last response: the run without its fixed start and end. */
+  readonly loadingSeconds: number;
   /** Time-averaged bulk requests in flight: how well the sync kept the node fed. */
   readonly bulkInFlight: number;
 }
@@ -56,6 +60,8 @@ export async function measureSyncs(
     const reports = await Promise.all(syncs.map((sync) => sync.run()));
     const seconds = (performance.now() - started) / 1000;
     const starvedShare = tracker.starvedShare();
+    const starvedShareWhileLoading = tracker.starvedShareWhileLoading();
+    const loadingSeconds = tracker.loadingMs() / 1000;
     const bulkInFlight = env.bulkGauge.mean();
     const cpuMs = processCpuMs() - cpuBefore;
     const openSearchCpuMs = (await env.openSearchCpuMs()) - openSearchBefore;
@@ -64,7 +70,16 @@ export async function measureSyncs(
         throw new Error(`${report.family} synced ${report.changes} changes, expected ${dataset.rows}`);
       }
     }
-    return { reports, seconds, cpuMs, openSearchCpuMs, starvedShare, bulkInFlight };
+    return {
+      reports,
+      seconds,
+      cpuMs,
+      openSearchCpuMs,
+      starvedShare,
+      starvedShareWhileLoading,
+      loadingSeconds,
+      bulkInFlight,
+    };
   } finally {
     for (const family of families) await deleteBenchIndexes(env.client, `${family.name}_*`);
   }

@@ -6,44 +6,12 @@ import { BENCH_BATCH_SIZE, BENCH_BULK } from '../bench.config.js';
 import { deleteBenchIndexes } from '../bench.environment.js';
 import { familyName, productVersions } from '../bench.families.js';
 import { formatNumber } from '../bench.format.js';
+import { every } from '../bench.schedule.js';
 import { percentile, round } from '../bench.stats.js';
 
 /** Its own small database: the writes would otherwise change the main data set's row count. */
 const LIVE_DATABASE = 'search_sync_bench_live';
 const DESCRIPTION = 'freshly written product with a realistic description '.repeat(20);
-
-/**
- * Fixed-rate ticks that skip while the previous task still runs, as the library's `every` schedule
- * does (no overlapping runs). The first failure is rethrown by `stop`.
- */
-function every(intervalMs: number, task: () => Promise<unknown>) {
-  let running: Promise<unknown> | null = null;
-  let failure: unknown = null;
-  let ticks = 0;
-  let skipped = 0;
-  const timer = setInterval(() => {
-    ticks++;
-    if (running) {
-      skipped++;
-      return;
-    }
-    running = task()
-      .catch((error: unknown) => {
-        failure ??= error;
-      })
-      .finally(() => {
-        running = null;
-      });
-  }, intervalMs);
-  return {
-    async stop(): Promise<{ ticks: number; skipped: number }> {
-      clearInterval(timer);
-      await running;
-      if (failure) throw failure;
-      return { ticks, skipped };
-    },
-  };
-}
 
 /**
  * Live mode: a writer inserts products at a steady rate while the family runs on its schedule; a poller

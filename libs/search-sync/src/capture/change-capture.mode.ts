@@ -27,6 +27,11 @@ export interface BoundChangeCapture {
   /** A change key value as SQL comparable with `orderKey`. */
   orderValue(changeKey: number): SQL;
   readonly rowVersion: SQL;
+  /**
+   * When the change key and the row version are plain columns of the table, their property names: every
+   * read selects the whole row anyway, so it takes them from there instead of selecting them twice.
+   */
+  readonly rowProperties?: { readonly changeKey: string; readonly rowVersion: string };
   /** The exclusive upper bound of change keys that are final. */
   horizon(db: SyncExecutor): Promise<number>;
 }
@@ -58,6 +63,10 @@ export function exactCapture(): ChangeCapture {
         orderKey: changeKey,
         orderValue: (value) => sql`${value}::bigint`,
         rowVersion: sql`${rowVersion}`,
+        rowProperties: {
+          changeKey: source.properties.get(CHANGE_KEY_COLUMN)!,
+          rowVersion: source.properties.get(ROW_VERSION_COLUMN)!,
+        },
         async horizon(db) {
           const [row] = await queryRows<{ horizon: string }>(
             db,

@@ -21,10 +21,11 @@ export interface ChangeReaderOptions {
   readonly softDelete?: SQL;
 }
 
+/** A selected row with the extras a read adds (absent when the row holds them, or there is no soft delete). */
 type ExtractedRow = Record<string, unknown> & {
-  __ck: string | number;
-  __rv: string | number;
-  __del: boolean;
+  __ck?: string | number;
+  __rv?: string | number;
+  __del?: boolean;
 };
 
 const castKey = (key: KeyColumn, value: KeyValue) =>
@@ -322,13 +323,20 @@ export class DrizzleChangeReader implements ChangeReader {
     )})`;
   }
 
-  /** What every read selects besides the row: its change key, row version and soft-delete state. */
+  /**
+   * What every read selects besides the row: its change key and row version unless the row holds them
+   * already (exact capture), and whether it is soft-deleted when the family says how to tell.
+   */
   private extras(): Record<string, SQL.Aliased> {
     const { capture, options } = this;
     return {
-      __ck: sql`${capture.changeKey}::text`.as('__ck'),
-      __rv: sql`${capture.rowVersion}::text`.as('__rv'),
-      __del: (options.softDelete ? sql`coalesce((${options.softDelete}), false)` : sql`false`).as('__del'),
+      ...(capture.rowProperties
+        ? {}
+        : {
+            __ck: sql`${capture.changeKey}::text`.as('__ck'),
+            __rv: sql`${capture.rowVersion}::text`.as('__rv'),
+          }),
+      ...(options.softDelete ? { __del: sql`coalesce((${options.softDelete}), false)`.as('__del') } : {}),
     };
   }
 
@@ -361,12 +369,13 @@ export class DrizzleChangeReader implements ChangeReader {
 
   private toChange(row: ExtractedRow): SourceChange<unknown> {
     const { __ck, __rv, __del, ...record } = row;
+    const own = this.capture.rowProperties;
     const key = this.keys.map((k) => this.keyValue(k, record[k.property]));
     return {
       id: documentId(key),
       key,
-      position: { changeKey: Number(__ck), key },
-      rowVersion: Number(__rv),
+      position: { changeKey: Number(own ? record[own.changeKey] : __ck), key },
+      rowVersion: Number(own ? record[own.rowVersion] : __rv),
       deleted: __del === true,
       record,
     };

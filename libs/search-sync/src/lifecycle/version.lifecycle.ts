@@ -40,12 +40,10 @@ export class VersionLifecycle {
   /** Backfilled versions get their declared settings back and go live; a family with no alias gets one. */
   async caughtUp(versions: readonly number[]): Promise<void> {
     const stored = await this.records();
-    for (const version of versions) {
-      const record = stored.get(version);
-      if (record?.state !== 'created' && record?.state !== 'backfilling') continue;
-      await restoreDeclaredSettings(this.client, this.definition(version));
-      await this.store.setState(this.db, this.family, version, 'live');
-    }
+    const caught = versions.filter((v) => ['created', 'backfilling'].includes(stored.get(v)?.state ?? ''));
+    // At once: each restore ends with a refresh, which can take a good part of a second on a large index.
+    await Promise.all(caught.map((v) => restoreDeclaredSettings(this.client, this.definition(v))));
+    for (const version of caught) await this.store.setState(this.db, this.family, version, 'live');
     await this.ensureServing();
   }
 

@@ -27,13 +27,18 @@ export interface BulkItemResponse {
 
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 
+// Most items end one of these ways: shared, rather than one object per item.
+const SUCCEEDED: ItemOutcome = { kind: 'succeeded' };
+const ALREADY_NEWER: ItemOutcome = { kind: 'alreadyNewer' };
+const ALREADY_DELETED: ItemOutcome = { kind: 'alreadyDeleted' };
+
 /** What one item of a bulk response means for an external-versioned write. */
 export function classifyItem(action: OperationAction, item: BulkItemResponse): ItemOutcome {
   const { status, error } = item;
-  if (status >= 200 && status < 300) return { kind: 'succeeded' };
+  if (status >= 200 && status < 300) return SUCCEEDED;
   // external_gte: a conflict means the index already holds this change or a newer one.
-  if (status === 409) return { kind: 'alreadyNewer' };
-  if (status === 404 && action === 'delete') return { kind: 'alreadyDeleted' };
+  if (status === 409) return ALREADY_NEWER;
+  if (status === 404 && action === 'delete') return ALREADY_DELETED;
   const errorType = error?.type ?? 'unknown';
   const reason = [error?.reason, error?.caused_by?.reason].filter(Boolean).join(': ') || `HTTP ${status}`;
   if (RETRYABLE_STATUS.has(status)) return { kind: 'retryable', status, errorType, reason };

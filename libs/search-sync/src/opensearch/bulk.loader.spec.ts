@@ -9,8 +9,10 @@ type Answer = (lines: { action: string; id: string; version: number }[]) => numb
 /** A client whose bulk answers come from `answer`, recording every request it gets. */
 function fakeClient(answer: Answer) {
   const requests: { action: string; id: string; version: number }[][] = [];
+  const bodies: string[] = [];
   const client = {
     async bulk({ body }: { body: string }) {
+      bodies.push(body);
       const lines = body
         .trim()
         .split('\n')
@@ -36,7 +38,7 @@ function fakeClient(answer: Answer) {
       };
     },
   };
-  return { client: client as unknown as Client, requests };
+  return { client: client as unknown as Client, requests, bodies };
 }
 
 const ops = (n: number, action: 'index' | 'delete' = 'index'): IndexOperation[] =>
@@ -62,6 +64,37 @@ describe('BulkLoader', () => {
     await new BulkLoader(client, { maxBytes: 600 }).load(ops(10));
     expect(requests.every((r) => r.length <= 3)).toBe(true);
     expect(requests.flat()).toHaveLength(10);
+  });
+
+  it('counts the bytes it sends exactly, and resends the same lines on retry', async () => {
+    let call = 0;
+    const { client, bodies } = fakeClient((o) => {
+      call++;
+      return o.map((op) => (call === 1 && op.id === 'é1' ? 503 : 201));
+    });
+    const operations: IndexOperation[] = [
+      {
+        version: 1,
+        index: 'idx',
+        id: 'é1',
+        action: 'index',
+        rowVersion: 7,
+        numericKey: 3,
+        document: { t: 'ü€😀' },
+      },
+      { version: 1, index: 'idx', id: 'x2', action: 'index', rowVersion: 8, document: {} },
+      { version: 1, index: 'idx', id: 'x3', action: 'delete', rowVersion: 9 },
+    ];
+    const result = await new BulkLoader(client, { retry: fastRetry }).load(operations);
+    expect(result.stats.bytes).toBe(bodies.reduce((n, body) => n + Buffer.byteLength(body), 0));
+    const lines = bodies[0]
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines[1]).toEqual({ search_sync: { version: 7, key: 3 }, t: 'ü€😀' });
+    expect(lines[3]).toEqual({ search_sync: { version: 8 } });
+    expect(bodies[1]).toBe(`${bodies[0].split('\n').slice(0, 2).join('\n')}\n`);
+    expect(result.stats).toMatchObject({ succeeded: 3, retriedItems: 1 });
   });
 
   it('counts 409 as already newer and a missing delete as done', async () => {

@@ -36,6 +36,24 @@ interface Serialised {
   readonly bytes: number;
 }
 
+/** An operation in a request: where its lines sit in the request's body, so a retry can cut them out. */
+interface RequestItem {
+  readonly op: IndexOperation;
+  readonly bytes: number;
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * One bulk request. Its body is joined as soon as the request is cut, and the operations' own strings
+ * are dropped: they would otherwise live (and be copied by the garbage collector) as long as the request.
+ */
+interface BulkRequest {
+  readonly body: string;
+  readonly bytes: number;
+  readonly items: readonly RequestItem[];
+}
+
 const REQUEST_FAILED = 'request_failed';
 
 // Only what classification needs: a clean response carries a status per item and nothing else.
@@ -71,29 +89,32 @@ export class BulkLoader {
       rejected: 0,
     };
     const deadLetters: DeadLetterRecord[] = [];
-    let pending: Serialised[] = [];
-    for (const op of operations) {
-      const serialised = serialise(op);
-      if (typeof serialised === 'string')
-        deadLetters.push(deadLetter(op, 'serialization_error', serialised, null, 1));
-      else pending.push(serialised);
-    }
+    // Serialised while the requests are cut, so that no more than a request's strings are alive at once.
+    let pending: Iterable<Serialised> = serialiseAll(operations, deadLetters);
     const started = Date.now();
     let anyDelivered = false;
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      const retry: { item: Serialised; outcome: Extract<ItemOutcome, { kind: 'retryable' }> }[] = [];
-      const chunks = this.chunk(pending);
-      const outcomes = await Promise.all(chunks.map((chunk) => this.inFlight.run(() => this.send(chunk))));
-      chunks.forEach((chunk) => {
+    for (let attempt = 1; ; attempt++) {
+      const retry: {
+        request: BulkRequest;
+        item: RequestItem;
+        outcome: Extract<ItemOutcome, { kind: 'retryable' }>;
+      }[] = [];
+      const requests = this.requests(pending);
+      if (requests.length === 0) break;
+      const outcomes = await Promise.all(
+        requests.map((request) => this.inFlight.run(() => this.send(request))),
+      );
+      for (const request of requests) {
         stats.requests++;
-        for (const item of chunk) stats.bytes += item.bytes;
-      });
-      outcomes.forEach((chunkOutcomes, c) => {
-        chunkOutcomes.forEach((outcome, i) => {
-          const item = chunks[c][i];
+        stats.bytes += request.bytes;
+      }
+      outcomes.forEach((requestOutcomes, r) => {
+        const request = requests[r];
+        requestOutcomes.forEach((outcome, i) => {
+          const item = request.items[i];
           switch (outcome.kind) {
             case 'retryable':
-              retry.push({ item, outcome });
+              retry.push({ request, item, outcome });
               return;
             case 'rejected':
               anyDelivered = true;
@@ -136,75 +157,104 @@ export class BulkLoader {
       }
       stats.retriedItems += retry.length;
       await sleep(delay);
-      pending = retry.map((r) => r.item);
+      pending = retry.map(({ request, item }) => ({
+        op: item.op,
+        bytes: item.bytes,
+        body: request.body.slice(item.start, item.end),
+      }));
     }
     return { deadLetters, stats };
   }
 
-  /** Splits operations into requests bounded by count and bytes, keeping their order. */
-  private chunk(items: readonly Serialised[]): Serialised[][] {
-    const chunks: Serialised[][] = [];
+  /** Cuts operations into requests bounded by count and bytes, keeping their order, and joins each body. */
+  private requests(items: Iterable<Serialised>): BulkRequest[] {
+    const requests: BulkRequest[] = [];
     let current: Serialised[] = [];
     let bytes = 0;
+    const cut = () => {
+      let offset = 0;
+      const cutItems = current.map(({ op, body, bytes }): RequestItem => {
+        const start = offset;
+        offset += body.length;
+        return { op, bytes, start, end: offset };
+      });
+      requests.push({ body: current.map((item) => item.body).join(''), bytes, items: cutItems });
+      current = [];
+      bytes = 0;
+    };
     for (const item of items) {
       if (
         current.length > 0 &&
         (current.length >= this.options.maxOperations || bytes + item.bytes > this.options.maxBytes)
       ) {
-        chunks.push(current);
-        current = [];
-        bytes = 0;
+        cut();
       }
       current.push(item);
       bytes += item.bytes;
     }
-    if (current.length > 0) chunks.push(current);
-    return chunks;
+    if (current.length > 0) cut();
+    return requests;
   }
 
-  private async send(chunk: readonly Serialised[]): Promise<ItemOutcome[]> {
+  private async send(request: BulkRequest): Promise<ItemOutcome[]> {
+    const { items } = request;
     try {
       // The client sends a string body as it is: operations are serialised once, when planned.
-      const body = chunk.map((item) => item.body).join('') as unknown as Bulk_RequestBody;
+      const body = request.body as unknown as Bulk_RequestBody;
       const response = await this.client.bulk({ body, filter_path: FILTER_PATH });
-      const items = (response.body as { items?: Record<string, BulkItemResponse>[] }).items ?? [];
-      if (items.length !== chunk.length) {
+      const answers = (response.body as { items?: Record<string, BulkItemResponse>[] }).items ?? [];
+      if (answers.length !== items.length) {
         throw new ClusterUnavailableError(
-          `a bulk response held ${items.length} items for ${chunk.length} operations`,
+          `a bulk response held ${answers.length} items for ${items.length} operations`,
         );
       }
-      return items.map((item, i) => classifyItem(chunk[i].op.action, Object.values(item)[0]));
+      return answers.map((answer, i) => classifyItem(items[i].op.action, Object.values(answer)[0]));
     } catch (error) {
       if (!isRetryableRequestError(error)) throw error;
       const status = (error as { statusCode?: number }).statusCode ?? null;
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      return chunk.map(() => ({ kind: 'retryable', status, errorType: REQUEST_FAILED, reason }));
+      return items.map(() => ({ kind: 'retryable', status, errorType: REQUEST_FAILED, reason }));
     }
   }
 }
 
+/** Serialises operations one by one; those that cannot be are dead letters at once, never sent. */
+function* serialiseAll(
+  operations: readonly IndexOperation[],
+  deadLetters: DeadLetterRecord[],
+): Generator<Serialised> {
+  for (const op of operations) {
+    const serialised = serialise(op);
+    if (typeof serialised === 'string')
+      deadLetters.push(deadLetter(op, 'serialization_error', serialised, null, 1));
+    else yield serialised;
+  }
+}
+
+/**
+ * One NDJSON operation: the action line and, for an index, the document with the library's own fields.
+ * The document is stringified once; its byte count is taken from the pieces, so the body is never
+ * flattened or scanned again before the request joins it.
+ */
 function serialise(op: IndexOperation): Serialised | string {
-  const meta = `{"_index":${JSON.stringify(op.index)},"_id":${JSON.stringify(op.id)},"version":${op.externalVersion ?? op.rowVersion},"version_type":"external_gte"}`;
-  let body: string;
-  if (op.action === 'delete') body = `{"delete":${meta}}\n`;
-  else {
-    let document: string | undefined;
-    try {
-      document = JSON.stringify(op.document);
-    } catch (error) {
-      return error instanceof Error ? error.message : String(error);
-    }
-    if (document === undefined || document[0] !== '{') return 'the transform did not return a JSON object';
-    body = `{"index":${meta}}\n${withSyncFields(document, op)}\n`;
+  const meta = `{"${op.action}":{"_index":${JSON.stringify(op.index)},"_id":${JSON.stringify(op.id)},"version":${op.externalVersion ?? op.rowVersion},"version_type":"external_gte"}}\n`;
+  const metaBytes = Buffer.byteLength(meta);
+  if (op.action === 'delete') return { op, body: meta, bytes: metaBytes };
+  let document: string | undefined;
+  try {
+    document = JSON.stringify(op.document);
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
   }
-  return { op, body, bytes: Buffer.byteLength(body) };
-}
-
-/** Adds the library's own fields (see SYNC_FIELD) to a serialised document without parsing it again. */
-function withSyncFields(document: string, op: IndexOperation): string {
+  if (document === undefined || document[0] !== '{') return 'the transform did not return a JSON object';
+  // Adds the library's own fields (see SYNC_FIELD) to the serialised document without parsing it again.
   const key = op.numericKey === undefined ? '' : `,"key":${op.numericKey}`;
-  const fields = `"${SYNC_FIELD}":{"version":${op.rowVersion}${key}}`;
-  return document === '{}' ? `{${fields}}` : `{${fields},${document.slice(1)}`;
+  const fields = `{"${SYNC_FIELD}":{"version":${op.rowVersion}${key}}`;
+  if (document === '{}') return { op, body: `${meta}${fields}}\n`, bytes: metaBytes + fields.length + 2 };
+  // `fields` is ASCII, so its length is its byte count; the document is counted as it came (its '{'
+  // becomes the ',' after the fields, and a newline follows).
+  const bytes = metaBytes + fields.length + Buffer.byteLength(document) + 1;
+  return { op, body: `${meta}${fields},${document.slice(1)}\n`, bytes };
 }
 
 function deadLetter(

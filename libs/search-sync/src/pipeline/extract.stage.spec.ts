@@ -69,6 +69,32 @@ describe('extractChanges', () => {
     expect(batches.flatMap((b) => b.changes.map((c) => c.id))).toEqual(rows.map((r) => r.id));
   });
 
+  it('asks for the next page before handing a batch on, and never past the last page', async () => {
+    const rows = Array.from({ length: 25 }, (_, i) => change(1 + i, i));
+    const reader = memoryReader(rows, []);
+    const batches = extractChanges(reader, { from: null, horizon: Number.MAX_SAFE_INTEGER, batchSize: 10 });
+    await batches.next();
+    // The second page is on its way while the first batch is being transformed and loaded.
+    expect(reader.rowQueries).toBe(2);
+    let count = 1;
+    while (!(await batches.next()).done) count++;
+    expect(count).toBe(3);
+    expect(reader.rowQueries).toBe(3);
+
+    const controller = new AbortController();
+    const stopping = memoryReader(rows, []);
+    const stopped = extractChanges(stopping, {
+      from: null,
+      horizon: Number.MAX_SAFE_INTEGER,
+      batchSize: 10,
+      signal: controller.signal,
+    });
+    await stopped.next();
+    controller.abort();
+    expect((await stopped.next()).done).toBe(true);
+    expect(stopping.rowQueries).toBeLessThanOrEqual(2);
+  });
+
   it('cuts a batch where a full page of tombstones ends, and reads what lies after it next', async () => {
     const rows = [change(1, 1), change(9, 2), change(9, 3)];
     const tombstones = [change(2, 10, true), change(3, 11, true), change(4, 12, true), change(5, 13, true)];

@@ -32,6 +32,10 @@ export interface ExtractOptions {
  * batch instead of being read again. A batch ends at its last row when more follow, or earlier if the
  * tombstones of its range fill their own page: past the end of either page the other stream may hold
  * changes not read yet, so the batch cannot claim them.
+ *
+ * The next page's row query is sent as soon as the current batch's end is known, before the batch is
+ * handed on, so the database works while the batch is normalised and transformed. It is only sent when
+ * more changes are known to follow, so it always opens a batch (unless the run stops first).
  */
 export async function* extractChanges(
   reader: ChangeReader,
@@ -41,10 +45,16 @@ export async function* extractChanges(
   const { horizon, batchSize } = options;
   let cursor = options.from;
   let carried: SourceChange<unknown> | null = null;
+  const readPage = async (): Promise<SourceChange<unknown>[]> => {
+    const first = carried;
+    return first
+      ? [first, ...(await reader.readRows(first.position, horizon, batchSize))]
+      : reader.readRows(cursor, horizon, batchSize + 1);
+  };
+  let prefetched: Promise<SourceChange<unknown>[]> | null = null;
   for (let sequence = 0; !options.signal?.aborted; sequence++) {
-    const fetched: SourceChange<unknown>[] = carried
-      ? [carried, ...(await reader.readRows(carried.position, horizon, batchSize))]
-      : await reader.readRows(cursor, horizon, batchSize + 1);
+    const fetched = await (prefetched ?? readPage());
+    prefetched = null;
     const more = fetched.length > batchSize;
     carried = more ? fetched[batchSize] : null;
     let rows = more ? fetched.slice(0, batchSize) : fetched;
@@ -67,9 +77,15 @@ export async function* extractChanges(
     const changes = tombstones.length === 0 ? rows : mergeInChangeOrder(rows, tombstones, compare);
     if (changes.length === 0) return;
     end ??= changes[changes.length - 1].position;
+    const last = !more && !tombstonesFull;
+    if (!last && !options.signal?.aborted) {
+      cursor = end;
+      prefetched = readPage();
+      // Awaited on the next turn; if there is none (the consumer stops), its failure must not go unhandled.
+      prefetched.catch(() => {});
+    }
     yield { sequence, end, changes };
-    if (!more && !tombstonesFull) return;
-    cursor = end;
+    if (last) return;
   }
 }
 

@@ -5,8 +5,9 @@ import type { IndexOperation, LoadedBatch, LoadResult, PlannedBatch, Stage } fro
 export type Loader = (operations: readonly IndexOperation[]) => Promise<LoadResult>;
 
 /**
- * Loads up to `batchesInFlight` batches at once while the next one is extracted, and hands them on in
- * batch order so checkpoints commit in order.
+ * Loads up to `batchesInFlight` batches at once while the next one is extracted and transformed, and
+ * hands them on in batch order so checkpoints commit in order. A batch starts loading as soon as an
+ * earlier one is loaded, while that one's checkpoint is still being committed.
  */
 export function load(loader: Loader, batchesInFlight: number): Stage<PlannedBatch, LoadedBatch> {
   return (batches) =>

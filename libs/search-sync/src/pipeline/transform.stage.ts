@@ -41,21 +41,17 @@ export function transform<T>(): Stage<RoutedBatch<T>, PlannedBatch> {
 }
 
 function plan<T>(target: VersionTarget<T>, change: SourceChange<T>): IndexOperation | DeadLetterRecord {
-  const numericKey = change.key.length === 1 && typeof change.key[0] === 'number' ? change.key[0] : undefined;
-  const base = {
-    version: target.version,
-    index: target.index,
-    id: change.id,
-    rowVersion: change.rowVersion,
-    numericKey,
-  };
-  const record = change.record;
-  if (change.deleted || record === null) return { ...base, action: 'delete' };
+  const { key, record } = change;
+  const numericKey = key.length === 1 && typeof key[0] === 'number' ? key[0] : undefined;
+  let action: IndexOperation['action'] = 'delete';
+  let document: unknown;
   let stage = 'filter';
   try {
-    if (target.filter && !target.filter(record)) return { ...base, action: 'delete' };
-    stage = 'transform';
-    return { ...base, action: 'index', document: target.transform(record) };
+    if (!change.deleted && record !== null && (!target.filter || target.filter(record))) {
+      stage = 'transform';
+      document = target.transform(record);
+      action = 'index';
+    }
   } catch (error) {
     return {
       version: target.version,
@@ -69,4 +65,14 @@ function plan<T>(target: VersionTarget<T>, change: SourceChange<T>): IndexOperat
       rowVersion: change.rowVersion,
     };
   }
+  // One object of one shape per operation: a delete carries no document.
+  return {
+    version: target.version,
+    index: target.index,
+    id: change.id,
+    action,
+    rowVersion: change.rowVersion,
+    document,
+    numericKey,
+  };
 }

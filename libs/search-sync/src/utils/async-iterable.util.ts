@@ -1,7 +1,14 @@
 /**
  * Maps an async iterable with up to `limit` calls of `fn` in flight, yielding results in source order.
- * The source is pulled while earlier items are still being mapped, so reading the next batch overlaps
- * loading the current ones; at most `limit` mapped items plus one pulled item are held at a time.
+ *
+ * A pump that does not wait for the consumer drives it: one item is always read ahead (the next batch is
+ * extracted and transformed while the current ones load), and `fn` starts on it the moment a call
+ * settles, not when the consumer next asks. So neither reading nor the consumer's own work on a result
+ * (committing a checkpoint) leaves a slot idle. Held at most: `limit` mapped results not yet taken by the
+ * consumer (in flight or done), the one the consumer is working on, and one item read ahead.
+ *
+ * A failing `fn` fails the iteration when its result's turn comes; a failing source once the results
+ * mapped before the failure have been yielded.
  */
 export async function* mapOrdered<T, U>(
   source: AsyncIterable<T>,
@@ -9,32 +16,82 @@ export async function* mapOrdered<T, U>(
   fn: (item: T) => Promise<U>,
 ): AsyncGenerator<U> {
   const iterator = source[Symbol.asyncIterator]();
-  const pending: Promise<U>[] = [];
-  let pull: Promise<IteratorResult<T>> | null = null;
+  /** Mapped, in source order, not taken by the consumer yet. */
+  const results: Promise<U>[] = [];
+  let running = 0;
+  let ahead: { readonly item: T } | null = null;
+  let pulling = false;
   let done = false;
-  try {
-    while (!done || pending.length > 0) {
-      if (!done && !pull && pending.length < limit) pull = iterator.next();
-      const waiting: Promise<{ pulled: IteratorResult<T> } | { mapped: U }>[] = [];
-      if (pull) waiting.push(pull.then((pulled) => ({ pulled })));
-      if (pending.length > 0) waiting.push(pending[0].then((mapped) => ({ mapped })));
-      const next = await Promise.race(waiting);
-      if ('pulled' in next) {
-        pull = null;
-        if (next.pulled.done) done = true;
-        else {
-          const mapped = fn(next.pulled.value);
-          // Rejections surface when this item reaches the head; until then they must not count as unhandled.
-          mapped.catch(() => {});
-          pending.push(mapped);
-        }
-      } else {
-        pending.shift();
-        yield next.mapped;
+  let closed = false;
+  // Set by callbacks: typed so that control flow does not narrow it to null.
+  let failure = null as { readonly error: unknown } | null;
+  let wake: (() => void) | null = null;
+  const notify = () => {
+    const resolve = wake;
+    wake = null;
+    resolve?.();
+  };
+
+  const settled = () => {
+    running--;
+    pump();
+    notify();
+  };
+
+  function pump(): void {
+    if (closed) return;
+    if (ahead && running < limit && results.length < limit) {
+      const { item } = ahead;
+      ahead = null;
+      running++;
+      let mapped: Promise<U>;
+      try {
+        mapped = fn(item);
+      } catch (error) {
+        mapped = Promise.reject(error);
       }
+      // Handles the rejection here too: it surfaces when this result reaches the head, not as unhandled.
+      mapped.then(settled, settled);
+      results.push(mapped);
+    }
+    if (!ahead && !pulling && !done && !failure) {
+      pulling = true;
+      iterator.next().then(
+        (next) => {
+          pulling = false;
+          if (next.done) done = true;
+          else ahead = { item: next.value };
+          pump();
+          notify();
+        },
+        (error: unknown) => {
+          pulling = false;
+          failure = { error };
+          notify();
+        },
+      );
+    }
+  }
+
+  try {
+    pump();
+    for (;;) {
+      const head = results.shift();
+      if (head) {
+        // Taken off the queue first, so the pump can start the next call before this result is handed on.
+        pump();
+        yield await head;
+        continue;
+      }
+      if (failure) throw failure.error;
+      if (done && !ahead) return;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
     }
   } finally {
-    if (!done) await iterator.return?.();
+    closed = true;
+    if (!done && !failure) await iterator.return?.();
   }
 }
 
