@@ -18,8 +18,8 @@ import { writeRandomly } from './support/catalog.writers.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { createClient, deleteIndexes, readAll, uniqueName } from './support/test-opensearch.js';
 
-// 200,000 for the full scenario of the issue (MIGRATION_ROWS=200000); CI runs a smaller catalog to stay in its budget.
-const ROWS = Number(process.env.MIGRATION_ROWS ?? 20_000);
+// The issue's scenario: 200,000 rows (about 80 s here); MIGRATION_ROWS=20000 for a quick run.
+const ROWS = Number(process.env.MIGRATION_ROWS ?? 200_000);
 /** The schedule interval the cycles below stand for. */
 const INTERVAL_MS = 2000;
 
@@ -187,6 +187,10 @@ describe('zero-downtime migration from v1 to v2', () => {
     const [repair] = await service.reconcile(family, 2);
     expect(repair).toMatchObject({ missing: 1, repaired: 1 });
 
+    // Parity and reconcile of a filtered version plan every row in JavaScript: on a large catalog the
+    // writer gets more than a batch ahead meanwhile, and promote would refuse v2 as behind. The run a
+    // schedule makes in between catches both versions up.
+    await service.sync(family);
     const promoted = await service.promote(family, 2);
     expect(promoted).toEqual({ alias: family, index: v2, previous: v1 });
     expect(await aliasTargets(client, family)).toEqual([v2]);

@@ -122,4 +122,7 @@ export async function seedCatalog(
   await db.execute(
     sql`select setval(pg_get_serial_sequence('products', 'id'), (select max(id) from products))`,
   );
+  // What autovacuum would do a little later: without statistics, PostgreSQL plans the relational row
+  // queries for a tiny table and JIT-compiles them, about a quarter of a second per batch.
+  await db.execute(sql`analyze products, product_tags, categories, tags`);
 }
