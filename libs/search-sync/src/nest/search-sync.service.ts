@@ -46,13 +46,17 @@ export class SearchSyncService {
   }
 
   /**
-   * Points the family's alias at `version` in one atomic `_aliases` request, if the version is live,
-   * has no pending change and passes the parity check (counts and row-version sums per key range);
-   * otherwise throws LifecycleRefusedError saying why.
+   * Under the family's lease: syncs the caught-up versions to the horizon (so the version stands where
+   * the serving one does), then points the alias at `version` in one atomic `_aliases` request if it is
+   * live and passes the parity check (counts and row-version sums per key range); otherwise throws
+   * LifecycleRefusedError saying why.
    */
   promote(family: string, version: number) {
     const { runner } = this.registry.get(family);
-    return runner.exclusive(() => runner.sync.promote(version));
+    return runner.exclusive(async (fence) => {
+      await runner.sync.catchUp({ fence });
+      return runner.sync.promote(version);
+    });
   }
 
   /** Points the alias back at the version that served before (it stayed live). */

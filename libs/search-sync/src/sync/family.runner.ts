@@ -13,6 +13,9 @@ export type SyncResult =
   | { readonly outcome: 'completed'; readonly report: RunReport }
   | { readonly outcome: 'skipped'; readonly reason: string };
 
+/** Checks, inside a checkpoint commit, that the lease is still this holder's, and renews it. */
+export type Fence = NonNullable<RunOptions['fence']>;
+
 export interface FamilyRunnerOptions {
   readonly db: SyncDatabase;
   readonly stateSchema: string;
@@ -64,9 +67,10 @@ export class FamilyRunner {
 
   /**
    * Runs `work` while holding the family's lease, so no run of any instance changes the indexes
-   * meanwhile (promotion's parity check, reconcile). Waits for a run in progress, up to `waitMs`.
+   * meanwhile (promotion's parity check, reconcile); `work` gets the fence for checkpoint commits of its
+   * own. Waits for a run in progress, up to `waitMs`.
    */
-  async exclusive<T>(work: () => Promise<T>, waitMs = 120_000): Promise<T> {
+  async exclusive<T>(work: (fence: Fence) => Promise<T>, waitMs = 120_000): Promise<T> {
     const { db, holder, leaseTtlMs } = this.options;
     const deadline = Date.now() + waitMs;
     for (;;) {
@@ -101,7 +105,7 @@ export class FamilyRunner {
    * Runs `work` while renewing the lease, since a parity check or reconcile of a large family can outlast
    * its expiry; losing it meanwhile (an instance that took over after a stall) fails the work.
    */
-  private async holding<T>(lease: Lease, work: () => Promise<T>): Promise<T> {
+  private async holding<T>(lease: Lease, work: (fence: Fence) => Promise<T>): Promise<T> {
     const { db, leaseTtlMs } = this.options;
     let lost = false;
     const renewal = setInterval(
@@ -116,7 +120,7 @@ export class FamilyRunner {
       Math.max(100, leaseTtlMs / 3),
     );
     try {
-      const result = await work();
+      const result = await work((tx) => this.fence(tx, lease));
       if (lost) throw new LeaseLostError(lease.family, lease.holder);
       return result;
     } finally {

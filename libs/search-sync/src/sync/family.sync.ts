@@ -208,19 +208,7 @@ export class FamilySync {
   async run(options: RunOptions = {}): Promise<RunReport> {
     const started = performance.now();
     await this.lifecycle.deleteExpired();
-    const [checkpoints, stored] = await Promise.all([
-      this.checkpoints.read(this.db, this.name),
-      this.versionStore.list(this.db, this.name),
-    ]);
-    this.openDeadLetters = await this.deadLetterStore.hasOpen(this.db, this.name);
-    const states = new Map(stored.map((v) => [v.version, v.state]));
-    const groups = cursorGroups(
-      this.targets.map((t) => ({
-        ...t,
-        state: states.get(t.version) ?? 'created',
-        checkpoint: checkpoints.get(t.version) ?? null,
-      })),
-    );
+    const groups = await this.startRun();
     const reports: GroupReport[] = [];
     const cycle = new AbortController();
     const { signal: stop, dispose: disposeStop } = linkedSignal([options.signal, cycle.signal]);
@@ -261,6 +249,34 @@ export class FamilySync {
     // Hard deletes every version has applied need no tombstone any more; the table would grow forever.
     await this.reader.pruneTombstones();
     return summarise(this.name, reports, performance.now() - started);
+  }
+
+  /**
+   * Syncs the caught-up versions to the horizon and nothing else (a backfill waits for the next run).
+   * Promotion does this under the lease first: the version to promote then stands where the serving one
+   * does, however long ago the last run was.
+   */
+  async catchUp(options: Pick<RunOptions, 'fence' | 'signal'> = {}): Promise<GroupReport | null> {
+    const { live } = await this.startRun();
+    return live.length > 0 ? this.runGroup(live, options) : null;
+  }
+
+  /** Each version with its state and checkpoint, in its cursor group. */
+  private async startRun() {
+    const [checkpoints, stored, openDeadLetters] = await Promise.all([
+      this.checkpoints.read(this.db, this.name),
+      this.versionStore.list(this.db, this.name),
+      this.deadLetterStore.hasOpen(this.db, this.name),
+    ]);
+    this.openDeadLetters = openDeadLetters;
+    const states = new Map(stored.map((v) => [v.version, v.state]));
+    return cursorGroups(
+      this.targets.map((t) => ({
+        ...t,
+        state: states.get(t.version) ?? 'created',
+        checkpoint: checkpoints.get(t.version) ?? null,
+      })),
+    );
   }
 
   /** While the backfill streams, runs the caught-up group again and again, `liveIntervalMs` apart. */
