@@ -85,6 +85,7 @@ export class FamilySync {
   private readonly stateSchema: string;
   private readonly reader: DrizzleChangeReader;
   private readonly loader: Loader;
+  private readonly backfillLoader: Loader;
   private readonly targets: readonly Target[];
   private readonly checkpoints: CheckpointStore;
   private readonly deadLetterStore: DeadLetterStore;
@@ -114,9 +115,15 @@ export class FamilySync {
       with: definition.with,
       softDelete: definition.softDelete,
     });
-    const bulk = new BulkLoader(options.client, options.bulk);
-    const loader: Loader = (operations) => bulk.load(operations);
-    this.loader = options.wrapLoader ? options.wrapLoader(loader) : loader;
+    const loader = (): Loader => {
+      const bulk = new BulkLoader(options.client, options.bulk);
+      const load: Loader = (operations) => bulk.load(operations);
+      return options.wrapLoader ? options.wrapLoader(load) : load;
+    };
+    this.loader = loader();
+    // Bulk requests in flight of their own: the live versions' small batches do not queue behind the
+    // backfill's, so the serving version stays fresh while a new one streams.
+    this.backfillLoader = loader();
     this.targets = [...definition.versions]
       .sort((a, b) => a.version - b.version)
       .map((v) => ({
@@ -218,9 +225,14 @@ export class FamilySync {
       const budget = groups.live.length > 0 ? options.backfillBudgetMs : undefined;
       const { signal, dispose } = linkedSignal([stop], budget);
       this.backfill = { versions: groups.backfill.map((t) => t.version), started: Date.now(), changes: 0 };
-      const backfill = this.runGroup(groups.backfill, { ...options, signal }, (changes) => {
-        if (this.backfill) this.backfill.changes += changes;
-      });
+      const backfill = this.runGroup(
+        groups.backfill,
+        { ...options, signal },
+        this.backfillLoader,
+        (changes) => {
+          if (this.backfill) this.backfill.changes += changes;
+        },
+      );
       const live =
         groups.live.length > 0 ? this.keepFresh(groups.live, options, stop, backfill) : Promise.resolve([]);
       try {
@@ -306,6 +318,7 @@ export class FamilySync {
   private async runGroup(
     targets: readonly VersionTarget<unknown>[],
     options: RunOptions,
+    loader = this.loader,
     onChanges?: (changes: number) => void,
   ): Promise<GroupReport> {
     const counter: ReadCounter = { rowQueries: 0, rowQueryMs: 0 };
@@ -317,7 +330,7 @@ export class FamilySync {
       batchesInFlight: this.options.batchesInFlight ?? 2,
       normalise: this.definition.normalise ?? ((row) => row),
       stages: this.definition.stages ?? [],
-      loader: this.loader,
+      loader,
       commit: async (batch) => {
         await this.commit(batch, options.fence);
         load = addStats(load, batch.stats);

@@ -17,7 +17,7 @@ export interface SyncOptions {
   /** Batches being loaded while the next one is read. Default 2. */
   readonly batchesInFlight?: number;
   readonly bulk?: Partial<BulkLoaderOptions>;
-  /** Wraps the loader (metrics, rate limits) without forking the library. */
+  /** Wraps the loader (metrics, rate limits) without forking the library; called once per loader (live, backfill). */
   readonly wrapLoader?: (loader: Loader) => Loader;
   /** While a backfill streams, how often the caught-up versions are synced again. Default 1000 ms. */
   readonly liveIntervalMs?: number;
