@@ -104,7 +104,7 @@ async function syncAll(sync: SearchSyncService): Promise<void> {
 /**
  * The migration, as it goes in production: the deployment that adds v2 starts its backfill on a stream
  * of its own while a writer keeps changing products and v1 keeps serving fresh results; once v2 has
- * caught up, one more run reads both together and the alias moves in one `_aliases` request.
+ * caught up, promotion reads both together once more and moves the alias in one `_aliases` request.
  */
 async function migrateProducts(
   sync: SearchSyncService,
@@ -145,7 +145,7 @@ async function migrateProducts(
           `(${Math.round(first.total / seconds)} rows/s), v1 re-synced all along, ${written} writes meanwhile.`,
       );
     }
-    await sync.sync('products');
+    // Under the family's lease, promote first syncs v1 and v2 together, so v2 holds all v1 shows.
     const promoted = await sync.promote('products', 2);
     console.log(
       `\nWhile a writer changed products (${written} writes so far): alias "products" moved ${before} → ${promoted.index} in one _aliases request.`,
