@@ -13,7 +13,10 @@ export interface SearchSyncModuleOptions {
   readonly batchSize?: number;
   /** Batches being loaded while the next is read. Default 2. */
   readonly batchesInFlight?: number;
-  /** Bulk request bounds, requests in flight and retry policy. */
+  /**
+   * Bulk request bounds, requests in flight and retry policy. While a backfill streams beside live
+   * versions it has `concurrency - 1` requests of its own (at least 1) besides the live versions' own.
+   */
   readonly bulk?: Partial<BulkLoaderOptions>;
   /** Whether this instance runs the families' schedules (false on API-only instances). Default true. */
   readonly runSchedules?: boolean;

@@ -22,6 +22,9 @@ export interface ReconcileReport {
   readonly stale: number;
   readonly orphans: number;
   readonly repaired: number;
-  /** Repairs that failed (they are dead letters now). */
+  /**
+   * Repairs that failed: dead letters now, or refused because the index holds a higher version than the
+   * repair's (a write behind the library's back); later syncs of such a document are refused too.
+   */
   readonly failed: number;
 }

@@ -108,13 +108,19 @@ export class FamilyRunner {
   private async holding<T>(lease: Lease, work: (fence: Fence) => Promise<T>): Promise<T> {
     const { db, leaseTtlMs } = this.options;
     let lost = false;
+    let renewedAt = Date.now();
+    let renewing: Promise<void> = Promise.resolve();
     const renewal = setInterval(
       () => {
-        void this.leases.renew(db, lease, leaseTtlMs).then(
+        renewing = this.leases.renew(db, lease, leaseTtlMs).then(
           (renewed) => {
             lost ||= !renewed;
+            if (renewed) renewedAt = Date.now();
           },
-          () => undefined,
+          // Unreachable database: the lease counts as lost once it may have expired.
+          () => {
+            lost ||= Date.now() - renewedAt >= leaseTtlMs;
+          },
         );
       },
       Math.max(100, leaseTtlMs / 3),
@@ -125,6 +131,8 @@ export class FamilyRunner {
       return result;
     } finally {
       clearInterval(renewal);
+      // A renewal landing after the release would hold the lease for another TTL.
+      await renewing;
       await this.leases.release(db, lease);
     }
   }

@@ -19,7 +19,7 @@ import { validateFamily, versionIndexName } from '../family/family.validate.js';
 import { describeSource, type SyncSource } from '../family/sync-source.js';
 import { cursorGroups } from '../lifecycle/cursor-groups.js';
 import { VersionLifecycle } from '../lifecycle/version.lifecycle.js';
-import { BulkLoader } from '../opensearch/bulk.loader.js';
+import { BulkLoader, DEFAULT_BULK_OPTIONS } from '../opensearch/bulk.loader.js';
 import { ensureIndex } from '../opensearch/index.manager.js';
 import { comparePositions, type KeyValue } from '../pipeline/change-position.js';
 import { countingReader, type ReadCounter } from '../pipeline/counting.reader.js';
@@ -115,15 +115,17 @@ export class FamilySync {
       with: definition.with,
       softDelete: definition.softDelete,
     });
-    const loader = (): Loader => {
-      const bulk = new BulkLoader(options.client, options.bulk);
+    const loader = (bulkOptions = options.bulk): Loader => {
+      const bulk = new BulkLoader(options.client, bulkOptions);
       const load: Loader = (operations) => bulk.load(operations);
       return options.wrapLoader ? options.wrapLoader(load) : load;
     };
     this.loader = loader();
-    // Bulk requests in flight of their own: the live versions' small batches do not queue behind the
-    // backfill's, so the serving version stays fresh while a new one streams.
-    this.backfillLoader = loader();
+    // Beside live versions, a backfill gets bulk slots of its own, one fewer than a run: the live
+    // versions' small batches neither queue behind its requests here nor find every write thread of
+    // the cluster busy with them, so the serving version stays fresh while a new one streams.
+    const concurrency = options.bulk?.concurrency ?? DEFAULT_BULK_OPTIONS.concurrency;
+    this.backfillLoader = loader({ ...options.bulk, concurrency: Math.max(1, concurrency - 1) });
     this.targets = [...definition.versions]
       .sort((a, b) => a.version - b.version)
       .map((v) => ({
@@ -228,7 +230,7 @@ export class FamilySync {
       const backfill = this.runGroup(
         groups.backfill,
         { ...options, signal },
-        this.backfillLoader,
+        groups.live.length > 0 ? this.backfillLoader : this.loader,
         (changes) => {
           if (this.backfill) this.backfill.changes += changes;
         },
@@ -291,7 +293,10 @@ export class FamilySync {
     );
   }
 
-  /** While the backfill streams, runs the caught-up group again and again, `liveIntervalMs` apart. */
+  /**
+   * While the backfill streams, runs the caught-up group again every `liveIntervalMs`, start to start: a
+   * live run slowed down by the backfill's load does not also push the next one back.
+   */
   private async keepFresh(
     live: readonly Target[],
     options: RunOptions,
@@ -305,12 +310,14 @@ export class FamilySync {
       })
       .catch(() => {});
     const reports: GroupReport[] = [];
+    const interval = this.options.liveIntervalMs ?? 500;
     do {
+      const started = Date.now();
       const checkpoints = await this.checkpoints.read(this.db, this.name);
       const targets = live.map((t) => ({ ...t, checkpoint: checkpoints.get(t.version) ?? null }));
       reports.push(await this.runGroup(targets, { ...options, signal: stop }));
-      if (backfilling)
-        await Promise.race([sleep(this.options.liveIntervalMs ?? 1000), backfill.catch(() => {})]);
+      const wait = interval - (Date.now() - started);
+      if (backfilling && wait > 0) await Promise.race([sleep(wait), backfill.catch(() => {})]);
     } while (backfilling && !stop.aborted);
     return reports;
   }

@@ -19,7 +19,10 @@ export interface SyncOptions {
   readonly bulk?: Partial<BulkLoaderOptions>;
   /** Wraps the loader (metrics, rate limits) without forking the library; called once per loader (live, backfill). */
   readonly wrapLoader?: (loader: Loader) => Loader;
-  /** While a backfill streams, how often the caught-up versions are synced again. Default 1000 ms. */
+  /**
+   * While a backfill streams, how often the caught-up versions are synced again (start to start). Default
+   * 500 ms: with the index's 1 s refresh, a write is searchable in them within about two seconds.
+   */
   readonly liveIntervalMs?: number;
 }
 
