@@ -1,6 +1,6 @@
 import type { Client } from '@opensearch-project/opensearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FamilySync, LifecycleRefusedError } from '../libs/search-sync/src/index.js';
+import { FamilySync, LeaseLostError, LifecycleRefusedError } from '../libs/search-sync/src/index.js';
 import { aliasTargets } from '../libs/search-sync/src/lifecycle/alias.manager.js';
 import { seedCatalog } from '../src/catalog/catalog.seed.js';
 import { productsFamily, productsV1, productsV2 } from '../src/catalog/products.family.js';
@@ -47,6 +47,12 @@ describe('promotion refusals without Nest', () => {
     expect(await aliasTargets(client, family)).toEqual([`${family}_v1`]);
 
     await both.run();
+    // A fence that finds the lease gone (another instance took over) stops the promotion before the alias moves.
+    const lostLease = async () => {
+      throw new LeaseLostError(family, 'this instance');
+    };
+    await expect(both.promote(2, { fence: lostLease })).rejects.toBeInstanceOf(LeaseLostError);
+    expect(await aliasTargets(client, family)).toEqual([`${family}_v1`]);
     expect(await both.promote(2)).toEqual({ alias: family, index: `${family}_v2`, previous: `${family}_v1` });
     expect(await aliasTargets(client, family)).toEqual([`${family}_v2`]);
   });

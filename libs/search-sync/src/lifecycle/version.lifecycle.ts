@@ -58,7 +58,11 @@ export class VersionLifecycle {
   }
 
   /** Call it holding the family's lease: the parity check needs the index to stand still. */
-  async promote(version: number): Promise<{ alias: string; index: string; previous: string | null }> {
+  async promote(
+    version: number,
+    /** Runs just before the alias moves: the lease check, so an instance that lost it moves nothing. */
+    beforeSwap: () => Promise<void> = async () => {},
+  ): Promise<{ alias: string; index: string; previous: string | null }> {
     const stored = await this.records();
     const record = stored.get(version);
     const definition = this.definition(version);
@@ -106,6 +110,7 @@ export class VersionLifecycle {
       );
     }
     const previous = [...stored.values()].find((v) => v.state === 'serving')?.indexName ?? null;
+    await beforeSwap();
     await pointAlias(this.client, this.family, definition.index);
     await this.store.promote(this.db, this.family, version);
     return { alias: this.family, index: definition.index, previous };

@@ -55,7 +55,7 @@ export class SearchSyncService {
     const { runner } = this.registry.get(family);
     return runner.exclusive(async (fence) => {
       await runner.sync.catchUp({ fence });
-      return runner.sync.promote(version);
+      return runner.sync.promote(version, { fence });
     });
   }
 

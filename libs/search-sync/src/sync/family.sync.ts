@@ -355,9 +355,13 @@ export class FamilySync {
     };
   }
 
-  /** Points the family's alias at a version that is live and passes the parity check against the source. */
-  promote(version: number) {
-    return this.lifecycle.promote(version);
+  /**
+   * Points the family's alias at a version that is live, not behind the serving one, and passes the
+   * parity check against the source; with a `fence`, the lease is checked just before the alias moves.
+   */
+  promote(version: number, options: Pick<RunOptions, 'fence'> = {}) {
+    const { fence } = options;
+    return this.lifecycle.promote(version, fence ? () => fence(this.db) : undefined);
   }
 
   /** Points the alias back at the version that served before (it stayed live). */
