@@ -12,7 +12,8 @@ import {
   toProductDto,
 } from './products.family.js';
 
-const family: SearchIndexOptions<ProductRow, ProductDto> = {
+/** The products family's source and normaliser, shared by both deployments (and by the tests' families). */
+export const productsIndexOptions: SearchIndexOptions<ProductRow, ProductDto> = {
   source: products,
   with: { category: true, tags: { with: { tag: true } } },
   softDelete: isNotNull(products.deletedAt),
@@ -24,7 +25,7 @@ const family: SearchIndexOptions<ProductRow, ProductDto> = {
  * The family as the application declared it before v2 existed: the demo boots it first, so v2 arrives
  * the way it does in production, by deploying code that adds a version beside a live one.
  */
-@SearchIndex<ProductRow, ProductDto>('products', family)
+@SearchIndex<ProductRow, ProductDto>('products', productsIndexOptions)
 @Injectable()
 export class ProductsV1Index {
   @IndexVersion<ProductDto, ProductV1>(1, { mappings: productsV1.mappings, settings: productsV1.settings })
@@ -34,7 +35,7 @@ export class ProductsV1Index {
 }
 
 /** The demo family declared the Nest way: products with their category and tags, in two versions. */
-@SearchIndex<ProductRow, ProductDto>('products', family)
+@SearchIndex<ProductRow, ProductDto>('products', productsIndexOptions)
 @Injectable()
 export class ProductsIndex extends ProductsV1Index {
   /** Adds a search-as-you-type title and the category name; inactive products are left out. */
