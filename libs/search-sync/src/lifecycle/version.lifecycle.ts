@@ -12,10 +12,11 @@ export interface LifecycleVersion extends IndexDefinition {
   readonly filtered: boolean;
 }
 
-/** Where a version stands: its checkpoint and the changes past it. */
-export type VersionProgress = (
-  version: number,
-) => Promise<{ checkpoint: ChangePosition | null; pending: number }>;
+/** Where the family's versions stand, and how many changes lie past a checkpoint. */
+export interface VersionProgress {
+  checkpoints(): Promise<ReadonlyMap<number, ChangePosition>>;
+  pendingAfter(checkpoint: ChangePosition | null): Promise<number>;
+}
 
 /**
  * A family's versions through created → backfilling → live → serving → retired, with the alias (the
@@ -76,7 +77,9 @@ export class VersionLifecycle {
         `it is ${record.state}, not live: let its backfill reach the head first.`,
       );
     }
-    const { checkpoint, pending } = await this.progress(version);
+    const checkpoints = await this.progress.checkpoints();
+    const checkpoint = checkpoints.get(version) ?? null;
+    const pending = await this.progress.pendingAfter(checkpoint);
     if (!checkpoint || pending > this.maxPending) {
       throw LifecycleRefusedError.promote(
         this.family,
@@ -88,7 +91,7 @@ export class VersionLifecycle {
     // version's checkpoint would vanish from search until the next run, and parity cannot see it (it
     // leaves changes past the checkpoint out). One run after going live reads both together.
     const serving = [...stored.values()].find((v) => v.state === 'serving');
-    const servingCheckpoint = serving ? (await this.progress(serving.version)).checkpoint : null;
+    const servingCheckpoint = serving ? checkpoints.get(serving.version) : undefined;
     if (serving && servingCheckpoint && this.compare(checkpoint, servingCheckpoint) < 0) {
       throw LifecycleRefusedError.promote(
         this.family,
@@ -109,7 +112,7 @@ export class VersionLifecycle {
           `source ${first.source.count} documents, index ${first.index.count}. Run reconcile, then promote again.`,
       );
     }
-    const previous = [...stored.values()].find((v) => v.state === 'serving')?.indexName ?? null;
+    const previous = serving?.indexName ?? null;
     await beforeSwap();
     await pointAlias(this.client, this.family, definition.index);
     await this.store.promote(this.db, this.family, version);

@@ -156,9 +156,9 @@ export class FamilySync {
         reconciler ??= this.reconciler();
         return reconciler;
       },
-      async (version) => {
-        const checkpoint = (await this.checkpoints.read(this.db, this.name)).get(version) ?? null;
-        return { checkpoint, pending: await this.reader.countAfter(checkpoint) };
+      {
+        checkpoints: () => this.checkpoints.read(this.db, this.name),
+        pendingAfter: (checkpoint) => this.reader.countAfter(checkpoint),
       },
       options.batchSize ?? 1000,
       (a, b) => comparePositions(this.source.keys, a, b),
