@@ -220,16 +220,19 @@ export class DrizzleChangeReader implements ChangeReader {
   }
 
   /** Document ids of rows and tombstones with a change key at or past `changeKey`. */
-  async changedSince(changeKey: number): Promise<Set<string>> {
+  async changedSince(changeKey: number, [from, to]: readonly [number, number]): Promise<Set<string>> {
     const { capture, options } = this;
     const [key] = this.keys;
+    const tombstoneKey = sql.identifier(key.name);
     const rows = await queryRows<{ id: string }>(
       this.db,
       sql`select ${key.column}::text as id from ${options.source.table}
         where ${capture.orderKey} >= ${capture.orderValue(changeKey)}
+          and ${key.column} between ${from}::bigint and ${to}::bigint
         ${
           this.tombstones
-            ? sql`union select ${sql.identifier(key.name)}::text from ${this.tombstoneTable} where change_key >= ${changeKey}::bigint`
+            ? sql`union select ${tombstoneKey}::text from ${this.tombstoneTable}
+                where change_key >= ${changeKey}::bigint and ${tombstoneKey} between ${from}::bigint and ${to}::bigint`
             : sql``
         }`,
     );

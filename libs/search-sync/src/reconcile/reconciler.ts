@@ -167,7 +167,7 @@ export class Reconciler {
     if (!target.filtered) {
       const [source, excluded] = await this.reader.snapshot(
         async (reader) =>
-          [await reader.rangeStats(ranges, below), await this.changedSince(below, reader)] as const,
+          [await reader.rangeStats(ranges, below), await this.changedSince(below, ranges, reader)] as const,
       );
       return { source, excluded };
     }
@@ -180,12 +180,20 @@ export class Reconciler {
       planned.push(operations);
     }
     // Read after the rows: a row read unchanged and changed since is in it, and left out of both sides.
-    const excluded = union(await this.changedSince(below), skipped);
+    const excluded = union(await this.changedSince(below, ranges), skipped);
     return { source: planned.map((ops) => stats(ops.filter((op) => !excluded.has(op.id)))), excluded };
   }
 
-  private async changedSince(below: number | undefined, reader = this.reader): Promise<ReadonlySet<string>> {
-    return below === undefined ? new Set() : reader.changedSince(below);
+  /** Ids changed at or past `below` within the span of `ranges` (each compare and repair reads its own). */
+  private async changedSince(
+    below: number | undefined,
+    ranges: readonly Range[],
+    reader = this.reader,
+  ): Promise<ReadonlySet<string>> {
+    if (below === undefined) return new Set();
+    const from = Math.min(...ranges.map(([lo]) => lo));
+    const to = Math.max(...ranges.map(([, hi]) => hi));
+    return reader.changedSince(below, [from, to]);
   }
 
   /**
@@ -254,7 +262,7 @@ export class Reconciler {
     for await (const operations of this.plannedRange(target, from, to, below, skipped)) {
       for (const op of operations) if (op.action === 'index') expected.set(op.id, op);
     }
-    const excluded = union(await this.changedSince(below), skipped);
+    const excluded = union(await this.changedSince(below, [[from, to]]), skipped);
     const hits = await this.indexDocuments(target, {
       bool: {
         should: [
