@@ -4,11 +4,22 @@ import type { SyncDatabase } from '../database/database.type.js';
 import { queryRows } from '../database/database.type.js';
 import { SearchSyncConfigurationError } from '../errors/configuration.error.js';
 import type { KeyColumn, SyncSource } from '../family/sync-source.js';
-import { type ChangePosition, documentId, type KeyValue } from '../pipeline/change-position.js';
+import { documentId } from '../keys/document-id.js';
+import type { KeyRange } from '../keys/key.range.js';
+import type { ChangePosition, KeyValue } from '../pipeline/change-position.js';
 import type { ChangeReader } from '../pipeline/extract.stage.js';
 import type { SourceChange } from '../pipeline/pipeline.interface.js';
 import { tombstoneTableName } from './change-capture.migration.js';
 import type { BoundChangeCapture, ChangeCapture } from './change-capture.mode.js';
+import {
+  keyOrderSql,
+  keyRangeSql,
+  keyValueOf,
+  keyValueSql,
+  namedKeyColumn,
+  tableKeyColumn,
+  tupleSql,
+} from './key.sql.js';
 
 export interface ChangeReaderOptions {
   readonly family: string;
@@ -28,22 +39,18 @@ type ExtractedRow = Record<string, unknown> & {
   __del?: boolean;
 };
 
-const castKey = (key: KeyColumn, value: KeyValue) =>
-  key.kind === 'text' ? sql`(${value}::text collate "C")` : sql`${value}::${sql.raw(key.sqlType)}`;
-const orderedKey = (key: KeyColumn, column: SQL | PgColumn) =>
-  key.kind === 'text' ? sql`(${column} collate "C")` : sql`${column}`;
-
 /** Reads a source's changes with Drizzle: one statement per page of rows, one per page of tombstones. */
 export class DrizzleChangeReader implements ChangeReader {
   readonly keys: readonly KeyColumn[];
   readonly tombstones: boolean;
-  private readonly capture: BoundChangeCapture;
+  readonly capture: BoundChangeCapture;
+  /** The source's tombstone table in the state schema. */
+  readonly tombstoneTable: SQL;
   private readonly relationalName: string | undefined;
-  private readonly tombstoneTable: SQL;
 
   constructor(
-    private readonly db: SyncDatabase,
-    private readonly options: ChangeReaderOptions,
+    readonly db: SyncDatabase,
+    readonly options: ChangeReaderOptions,
   ) {
     const { source, family } = options;
     this.keys = source.keys;
@@ -78,15 +85,10 @@ export class DrizzleChangeReader implements ChangeReader {
   ): Promise<SourceChange<unknown>[]> {
     const { capture, keys } = this;
     const where = sql.join(
-      [
-        sql`${capture.orderKey} < ${capture.orderValue(horizon)}`,
-        ...(after
-          ? [this.after(capture.orderKey, capture.orderValue(after.changeKey), (k) => k.column, after)]
-          : []),
-      ],
+      [sql`${capture.orderKey} < ${capture.orderValue(horizon)}`, ...(after ? [this.rowsAfter(after)] : [])],
       sql` and `,
     );
-    const orderBy = [asc(capture.orderKey as PgColumn), ...keys.map((k) => orderedKey(k, k.column))];
+    const orderBy = [asc(capture.orderKey as PgColumn), ...keyOrderSql(keys, tableKeyColumn)];
     const rows = (await this.query(where, orderBy, limit, this.extras())) as ExtractedRow[];
     return rows.map((row) => this.toChange(row));
   }
@@ -98,36 +100,22 @@ export class DrizzleChangeReader implements ChangeReader {
     limit: number,
   ): Promise<SourceChange<unknown>[]> {
     const { keys } = this;
-    const column = (k: KeyColumn) => sql`${sql.identifier(k.name)}`;
     const conditions = [sql`change_key < ${horizon}::bigint`];
-    if (after) conditions.push(this.after(sql`change_key`, sql`${after.changeKey}::bigint`, column, after));
-    if (upTo) {
-      conditions.push(
-        sql`(change_key, ${sql.join(
-          keys.map((k) => orderedKey(k, column(k))),
-          sql`, `,
-        )}) <= (${upTo.changeKey}::bigint, ${sql.join(
-          keys.map((k, i) => castKey(k, upTo.key[i])),
-          sql`, `,
-        )})`,
-      );
-    }
+    if (after) conditions.push(this.tombstonesAfter(after));
+    if (upTo) conditions.push(sql`not ${this.tombstonesAfter(upTo)}`);
     const rows = await queryRows<Record<string, unknown>>(
       this.db,
       sql`select ${sql.join(
-        keys.map((k, i) => sql`${column(k)} as ${sql.identifier(`k${i}`)}`),
+        keys.map((k, i) => sql`${namedKeyColumn(k)} as ${sql.identifier(`k${i}`)}`),
         sql`, `,
       )}, change_key::text as ck, row_version::text as rv
       from ${this.tombstoneTable}
       where ${sql.join(conditions, sql` and `)}
-      order by change_key, ${sql.join(
-        keys.map((k) => orderedKey(k, column(k))),
-        sql`, `,
-      )}
+      order by change_key, ${sql.join(keyOrderSql(keys, namedKeyColumn), sql`, `)}
       limit ${limit}`,
     );
     return rows.map((row) => {
-      const key = keys.map((k, i) => this.keyValue(k, row[`k${i}`]));
+      const key = keys.map((k, i) => keyValueOf(k, row[`k${i}`]));
       return {
         id: documentId(key),
         key,
@@ -140,23 +128,38 @@ export class DrizzleChangeReader implements ChangeReader {
   }
 
   /**
-   * How many changes lie after `after` (all of them when null), counted by change key only: an estimate
-   * that is exact except within the checkpoint's own transaction. `below` bounds it (the horizon).
+   * How many changes (rows and tombstones) lie after `after` in the change order (all of them when
+   * null): by full position, so changes left inside the checkpoint's own transaction count too. `below`
+   * bounds the change key (the horizon).
    */
-  async countAfter(after: ChangePosition | null, below?: number): Promise<number> {
-    const { capture, options } = this;
-    const conditions = [
-      after ? sql`${capture.orderKey} > ${capture.orderValue(after.changeKey)}` : sql`true`,
-      below === undefined ? sql`true` : sql`${capture.orderKey} < ${capture.orderValue(below)}`,
-    ];
-    const tombstoneConditions = [
-      after ? sql`change_key > ${after.changeKey}::bigint` : sql`true`,
-      below === undefined ? sql`true` : sql`change_key < ${below}::bigint`,
-    ];
+  countAfter(after: ChangePosition | null, below?: number): Promise<number> {
+    const { capture } = this;
+    return this.count(
+      [
+        after ? this.rowsAfter(after) : sql`true`,
+        below === undefined ? sql`true` : sql`${capture.orderKey} < ${capture.orderValue(below)}`,
+      ],
+      [
+        after ? this.tombstonesAfter(after) : sql`true`,
+        below === undefined ? sql`true` : sql`change_key < ${below}::bigint`,
+      ],
+    );
+  }
+
+  /** How many changes have a change key at or past `changeKey` (those waiting behind the horizon). */
+  countFrom(changeKey: number): Promise<number> {
+    const { capture } = this;
+    return this.count(
+      [sql`${capture.orderKey} >= ${capture.orderValue(changeKey)}`],
+      [sql`change_key >= ${changeKey}::bigint`],
+    );
+  }
+
+  private async count(rowConditions: SQL[], tombstoneConditions: SQL[]): Promise<number> {
     const [row] = await queryRows<{ rows: number; tombstones: number }>(
       this.db,
       sql`select
-        (select count(*)::int from ${options.source.table} where ${sql.join(conditions, sql` and `)}) as rows,
+        (select count(*)::int from ${this.options.source.table} where ${sql.join(rowConditions, sql` and `)}) as rows,
         ${
           this.tombstones
             ? sql`(select count(*)::int from ${this.tombstoneTable} where ${sql.join(tombstoneConditions, sql` and `)})`
@@ -167,76 +170,25 @@ export class DrizzleChangeReader implements ChangeReader {
   }
 
   /**
-   * Rows whose single integer key lies in [from, to], in key order, at most `limit` after `after`: what
-   * reconcile compares. Soft-deleted rows come back marked as deleted.
+   * Rows whose key lies in `range`, in key order, at most `limit` after the key `after`: what reconcile
+   * compares. Soft-deleted rows come back marked as deleted.
    */
   async readKeyRange(
-    from: number,
-    to: number,
-    after: number | null,
+    range: KeyRange,
+    after: readonly KeyValue[] | null,
     limit: number,
   ): Promise<SourceChange<unknown>[]> {
-    const [key] = this.keys;
-    const conditions = [sql`${key.column} between ${from}::bigint and ${to}::bigint`];
-    if (after !== null) conditions.push(sql`${key.column} > ${after}::bigint`);
-    const rows = (await this.query(
-      sql.join(conditions, sql` and `),
-      [asc(key.column)],
-      limit,
-      this.extras(),
-    )) as ExtractedRow[];
-    return rows.map((row) => this.toChange(row));
-  }
-
-  /**
-   * Per range of a single integer key: how many live rows and the sum of their row versions, in one
-   * statement. `ranges` are [from, to] pairs, inclusive.
-   */
-  async rangeStats(
-    ranges: readonly (readonly [number, number])[],
-    below?: number,
-  ): Promise<{ count: number; sum: number }[]> {
-    const [key] = this.keys;
-    const { capture, options } = this;
-    const live = sql.join(
+    const { keys } = this;
+    const where = sql.join(
       [
-        options.softDelete ? sql`not coalesce((${options.softDelete}), false)` : sql`true`,
-        below === undefined ? sql`true` : sql`${capture.orderKey} < ${capture.orderValue(below)}`,
+        keyRangeSql(keys, tableKeyColumn, range),
+        ...(after ? [tupleSql(keys, tableKeyColumn, '>', after)] : []),
       ],
       sql` and `,
     );
-    const values = sql.join(
-      ranges.map(([from, to], i) => sql`(${i}::int, ${from}::bigint, ${to}::bigint)`),
-      sql`, `,
-    );
-    const rows = await queryRows<{ i: number; count: number; sum: string }>(
-      this.db,
-      sql`select r.i, count(${key.column})::int as count, coalesce(sum(${capture.rowVersion}), 0)::text as sum
-        from (values ${values}) as r(i, lo, hi)
-        left join ${options.source.table} on ${key.column} between r.lo and r.hi and ${live}
-        group by r.i order by r.i`,
-    );
-    return rows.map((row) => ({ count: row.count, sum: Number(row.sum) }));
-  }
-
-  /** Document ids of rows and tombstones with a change key at or past `changeKey`. */
-  async changedSince(changeKey: number, [from, to]: readonly [number, number]): Promise<Set<string>> {
-    const { capture, options } = this;
-    const [key] = this.keys;
-    const tombstoneKey = sql.identifier(key.name);
-    const rows = await queryRows<{ id: string }>(
-      this.db,
-      sql`select ${key.column}::text as id from ${options.source.table}
-        where ${capture.orderKey} >= ${capture.orderValue(changeKey)}
-          and ${key.column} between ${from}::bigint and ${to}::bigint
-        ${
-          this.tombstones
-            ? sql`union select ${tombstoneKey}::text from ${this.tombstoneTable}
-                where change_key >= ${changeKey}::bigint and ${tombstoneKey} between ${from}::bigint and ${to}::bigint`
-            : sql``
-        }`,
-    );
-    return new Set(rows.map((row) => row.id));
+    const orderBy = keyOrderSql(keys, tableKeyColumn);
+    const rows = (await this.query(where, orderBy, limit, this.extras())) as ExtractedRow[];
+    return rows.map((row) => this.toChange(row));
   }
 
   /**
@@ -271,16 +223,6 @@ export class DrizzleChangeReader implements ChangeReader {
     );
   }
 
-  /** The smallest and largest single integer key. */
-  async keySpan(): Promise<{ min: number; max: number } | null> {
-    const [key] = this.keys;
-    const [row] = await queryRows<{ min: number | null; max: number | null }>(
-      this.db,
-      sql`select min(${key.column})::bigint as min, max(${key.column})::bigint as max from ${this.options.source.table}`,
-    );
-    return row.min === null || row.max === null ? null : { min: Number(row.min), max: Number(row.max) };
-  }
-
   /** The current rows of these keys, whatever their change key (replay re-reads the source, never a copy). */
   async readKeys(keys: readonly (readonly KeyValue[])[]): Promise<SourceChange<unknown>[]> {
     if (keys.length === 0) return [];
@@ -293,13 +235,13 @@ export class DrizzleChangeReader implements ChangeReader {
       keys.map(
         (key) =>
           sql`(${sql.join(
-            this.keys.map((k, i) => sql`${key[i]}::${sql.raw(k.sqlType)}`),
+            this.keys.map((k, i) => keyValueSql(k, key[i])),
             sql`, `,
           )})`,
       ),
       sql`, `,
     );
-    const orderBy = [asc(capture.orderKey as PgColumn), ...this.keys.map((k) => orderedKey(k, k.column))];
+    const orderBy = [asc(capture.orderKey as PgColumn), ...keyOrderSql(this.keys, tableKeyColumn)];
     const rows = (await this.query(
       sql`(${columns}) in (${tuples})`,
       orderBy,
@@ -309,21 +251,21 @@ export class DrizzleChangeReader implements ChangeReader {
     return rows.map((row) => this.toChange(row));
   }
 
-  /** `(orderKey, keys...) > (position)`, with text keys compared byte-wise. */
-  private after(
-    orderKey: SQL | PgColumn,
-    orderValue: SQL,
-    column: (k: KeyColumn) => SQL | PgColumn,
-    position: ChangePosition,
-  ): SQL {
-    const { keys } = this;
-    return sql`(${orderKey}, ${sql.join(
-      keys.map((k) => orderedKey(k, column(k))),
-      sql`, `,
-    )}) > (${orderValue}, ${sql.join(
-      keys.map((k, i) => castKey(k, position.key[i])),
-      sql`, `,
-    )})`;
+  /** Rows whose change position is after `position`. */
+  rowsAfter(position: ChangePosition): SQL {
+    const { capture } = this;
+    return tupleSql(this.keys, tableKeyColumn, '>', position.key, {
+      column: capture.orderKey,
+      value: capture.orderValue(position.changeKey),
+    });
+  }
+
+  /** Tombstones whose change position is after `position`. */
+  tombstonesAfter(position: ChangePosition): SQL {
+    return tupleSql(this.keys, namedKeyColumn, '>', position.key, {
+      column: sql`change_key`,
+      value: sql`${position.changeKey}::bigint`,
+    });
   }
 
   /**
@@ -365,15 +307,10 @@ export class DrizzleChangeReader implements ChangeReader {
       .then((rows) => rows);
   }
 
-  private keyValue(key: KeyColumn, value: unknown): KeyValue {
-    if (key.kind === 'number') return Number(value);
-    return String(value);
-  }
-
   private toChange(row: ExtractedRow): SourceChange<unknown> {
     const { __ck, __rv, __del, ...record } = row;
     const own = this.capture.rowProperties;
-    const key = this.keys.map((k) => this.keyValue(k, record[k.property]));
+    const key = this.keys.map((k) => keyValueOf(k, record[k.property]));
     return {
       id: documentId(key),
       key,

@@ -61,12 +61,14 @@ export function describeSource(family: string, table: PgTable, keyColumns?: read
       `table "${config.name}" has no primary key: declare one or pass the key columns.`,
     );
   }
-  const keys = chosen.map((column): KeyColumn => {
-    const property = properties.get(column.name);
-    if (!property || columns[property] !== column) {
+  const keys = chosen.map((chosenColumn): KeyColumn => {
+    // By name within this table: Drizzle rebuilds the column objects of `primaryKey({ columns })`.
+    const property = chosenColumn.table === table ? properties.get(chosenColumn.name) : undefined;
+    const column = property ? columns[property] : undefined;
+    if (!property || !column) {
       throw SearchSyncConfigurationError.family(
         family,
-        `key column "${column.name}" is not a column of table "${config.name}".`,
+        `key column "${chosenColumn.name}" is not a column of table "${config.name}".`,
       );
     }
     const type = keyType(column);

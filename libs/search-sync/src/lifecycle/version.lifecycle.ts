@@ -1,6 +1,7 @@
 import type { Client } from '@opensearch-project/opensearch';
 import type { SyncDatabase } from '../database/database.type.js';
 import { LifecycleRefusedError } from '../errors/lifecycle.error.js';
+import { describeKeyRange } from '../keys/key.range.js';
 import { type IndexDefinition, restoreDeclaredSettings } from '../opensearch/index.manager.js';
 import type { ChangePosition } from '../pipeline/change-position.js';
 import type { Reconciler } from '../reconcile/reconciler.js';
@@ -108,7 +109,7 @@ export class VersionLifecycle {
       throw LifecycleRefusedError.promote(
         this.family,
         version,
-        `the parity check failed in ${differences.length} key range(s), e.g. keys ${first.from}–${first.to}: ` +
+        `the parity check failed in ${differences.length} key range(s), e.g. ${describeKeyRange(first.range)}: ` +
           `source ${first.source.count} documents, index ${first.index.count}. Run reconcile, then promote again.`,
       );
     }

@@ -59,3 +59,18 @@ export function isRetryableRequestError(error: unknown): boolean {
   }
   return error instanceof errors.ResponseError && RETRYABLE_STATUS.has(error.statusCode ?? 0);
 }
+
+/**
+ * The rejection of every operation in a bulk request that OpenSearch refused as a whole for what it
+ * holds (400: a line it cannot parse or an `_id` it cannot take; 413: too large), or null for any other
+ * failure. Such a request is split until the refused operation stands alone.
+ */
+export function requestRefusal(error: unknown): (ItemOutcome & { kind: 'rejected' }) | null {
+  if (!(error instanceof errors.ResponseError)) return null;
+  const status = error.statusCode ?? 0;
+  if (status !== 400 && status !== 413) return null;
+  const body = error.body as { error?: BulkItemResponse['error'] } | undefined;
+  const cause = body?.error;
+  const reason = [cause?.reason, cause?.caused_by?.reason].filter(Boolean).join(': ') || `HTTP ${status}`;
+  return { kind: 'rejected', status, errorType: cause?.type ?? 'request_refused', reason };
+}

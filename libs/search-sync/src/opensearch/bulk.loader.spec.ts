@@ -79,7 +79,7 @@ describe('BulkLoader', () => {
         id: 'é1',
         action: 'index',
         rowVersion: 7,
-        numericKey: 3,
+        keyField: 3,
         document: { t: 'ü€😀' },
       },
       { version: 1, index: 'idx', id: 'x2', action: 'index', rowVersion: 8, document: {} },
@@ -151,5 +151,43 @@ describe('BulkLoader', () => {
     const result = await new BulkLoader(client).load([{ ...ops(1)[0], document: { n: 1n } }, ...ops(1)]);
     expect(result.deadLetters).toMatchObject([{ errorType: 'serialization_error' }]);
     expect(requests.flat()).toHaveLength(1);
+  });
+
+  it('splits a request OpenSearch refuses whole until the refused operation stands alone', async () => {
+    // A line OpenSearch cannot take fails the whole request with a 400, as an `_id` it refuses does.
+    const { client, requests } = fakeClient((o) =>
+      o.some((op) => op.id === '5')
+        ? new errors.ResponseError({
+            body: { error: { type: 'action_request_validation_exception', reason: 'id is too long' } },
+            statusCode: 400,
+            headers: {},
+            meta: {} as never,
+            warnings: null,
+          })
+        : o.map(() => 201),
+    );
+    const result = await new BulkLoader(client, { retry: fastRetry }).load(ops(12));
+    expect(result.stats.succeeded).toBe(11);
+    expect(result.deadLetters).toHaveLength(1);
+    expect(result.deadLetters[0]).toMatchObject({
+      documentId: '5',
+      errorType: 'action_request_validation_exception',
+      statusCode: 400,
+    });
+    // Halves go again, never one request per operation: about log2(12) refused requests.
+    expect(requests.length).toBeLessThan(12);
+  });
+
+  it('never sends an id OpenSearch cannot take: empty or over 512 bytes is a dead letter at once', async () => {
+    const { client, requests } = fakeClient((o) => o.map(() => 201));
+    const operations = [...ops(3), { ...ops(1)[0], id: 'é'.repeat(257) }, { ...ops(1)[0], id: '' }];
+    const result = await new BulkLoader(client).load(operations);
+    expect(requests.flat().map((r) => r.id)).toEqual(['0', '1', '2']);
+    expect(result.stats.succeeded).toBe(3);
+    expect(result.deadLetters.map((d) => [d.documentId.length, d.errorType])).toEqual([
+      [257, 'invalid_document_id'],
+      [0, 'invalid_document_id'],
+    ]);
+    expect(result.deadLetters[0].reason).toContain('514 bytes');
   });
 });

@@ -9,8 +9,17 @@ import {
   classifyItem,
   type ItemOutcome,
   isRetryableRequestError,
+  requestRefusal,
 } from './bulk.classify.js';
-import { SYNC_FIELD } from './index.manager.js';
+import {
+  type BulkRequest,
+  cutRequests,
+  deadLetter,
+  part,
+  type RequestItem,
+  type Serialised,
+  serialiseAll,
+} from './bulk.request.js';
 import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.policy.js';
 
 export interface BulkLoaderOptions {
@@ -29,30 +38,6 @@ export const DEFAULT_BULK_OPTIONS: BulkLoaderOptions = {
   concurrency: 2,
   retry: DEFAULT_RETRY_POLICY,
 };
-
-interface Serialised {
-  readonly op: IndexOperation;
-  readonly body: string;
-  readonly bytes: number;
-}
-
-/** An operation in a request: where its lines sit in the request's body, so a retry can cut them out. */
-interface RequestItem {
-  readonly op: IndexOperation;
-  readonly bytes: number;
-  readonly start: number;
-  readonly end: number;
-}
-
-/**
- * One bulk request. Its body is joined as soon as the request is cut, and the operations' own strings
- * are dropped: they would otherwise live (and be copied by the garbage collector) as long as the request.
- */
-interface BulkRequest {
-  readonly body: string;
-  readonly bytes: number;
-  readonly items: readonly RequestItem[];
-}
 
 const REQUEST_FAILED = 'request_failed';
 
@@ -99,7 +84,7 @@ export class BulkLoader {
         item: RequestItem;
         outcome: Extract<ItemOutcome, { kind: 'retryable' }>;
       }[] = [];
-      const requests = this.requests(pending);
+      const requests = cutRequests(pending, this.options.maxOperations, this.options.maxBytes);
       if (requests.length === 0) break;
       const outcomes = await Promise.all(
         requests.map((request) => this.inFlight.run(() => this.send(request))),
@@ -166,36 +151,6 @@ export class BulkLoader {
     return { deadLetters, stats };
   }
 
-  /** Cuts operations into requests bounded by count and bytes, keeping their order, and joins each body. */
-  private requests(items: Iterable<Serialised>): BulkRequest[] {
-    const requests: BulkRequest[] = [];
-    let current: Serialised[] = [];
-    let bytes = 0;
-    const cut = () => {
-      let offset = 0;
-      const cutItems = current.map(({ op, body, bytes }): RequestItem => {
-        const start = offset;
-        offset += body.length;
-        return { op, bytes, start, end: offset };
-      });
-      requests.push({ body: current.map((item) => item.body).join(''), bytes, items: cutItems });
-      current = [];
-      bytes = 0;
-    };
-    for (const item of items) {
-      if (
-        current.length > 0 &&
-        (current.length >= this.options.maxOperations || bytes + item.bytes > this.options.maxBytes)
-      ) {
-        cut();
-      }
-      current.push(item);
-      bytes += item.bytes;
-    }
-    if (current.length > 0) cut();
-    return requests;
-  }
-
   private async send(request: BulkRequest): Promise<ItemOutcome[]> {
     const { items } = request;
     try {
@@ -210,69 +165,26 @@ export class BulkLoader {
       }
       return answers.map((answer, i) => classifyItem(items[i].op.action, Object.values(answer)[0]));
     } catch (error) {
+      const refused = requestRefusal(error);
+      if (refused) return this.isolate(request, refused);
       if (!isRetryableRequestError(error)) throw error;
       const status = (error as { statusCode?: number }).statusCode ?? null;
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       return items.map(() => ({ kind: 'retryable', status, errorType: REQUEST_FAILED, reason }));
     }
   }
-}
 
-/** Serialises operations one by one; those that cannot be are dead letters at once, never sent. */
-function* serialiseAll(
-  operations: readonly IndexOperation[],
-  deadLetters: DeadLetterRecord[],
-): Generator<Serialised> {
-  for (const op of operations) {
-    const serialised = serialise(op);
-    if (typeof serialised === 'string')
-      deadLetters.push(deadLetter(op, 'serialization_error', serialised, null, 1));
-    else yield serialised;
+  /**
+   * A request refused whole (an `_id` or a line OpenSearch cannot take fails every operation in it) is
+   * split in halves and sent again until the refused operations stand alone: they are rejected, and
+   * the others go through. One bad row never blocks the rest.
+   */
+  private async isolate(request: BulkRequest, refused: ItemOutcome & { kind: 'rejected' }) {
+    if (request.items.length === 1) return [refused];
+    const half = Math.ceil(request.items.length / 2);
+    // One after the other: the halves share the request's slot among those in flight.
+    const first = await this.send(part(request, 0, half));
+    const second = await this.send(part(request, half, request.items.length));
+    return [...first, ...second];
   }
-}
-
-/**
- * One NDJSON operation: the action line and, for an index, the document with the library's own fields.
- * The document is stringified once; its byte count is taken from the pieces, so the body is never
- * flattened or scanned again before the request joins it.
- */
-function serialise(op: IndexOperation): Serialised | string {
-  const meta = `{"${op.action}":{"_index":${JSON.stringify(op.index)},"_id":${JSON.stringify(op.id)},"version":${op.externalVersion ?? op.rowVersion},"version_type":"external_gte"}}\n`;
-  const metaBytes = Buffer.byteLength(meta);
-  if (op.action === 'delete') return { op, body: meta, bytes: metaBytes };
-  let document: string | undefined;
-  try {
-    document = JSON.stringify(op.document);
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
-  if (document === undefined || document[0] !== '{') return 'the transform did not return a JSON object';
-  // Adds the library's own fields (see SYNC_FIELD) to the serialised document without parsing it again.
-  const key = op.numericKey === undefined ? '' : `,"key":${op.numericKey}`;
-  const fields = `{"${SYNC_FIELD}":{"version":${op.rowVersion}${key}}`;
-  if (document === '{}') return { op, body: `${meta}${fields}}\n`, bytes: metaBytes + fields.length + 2 };
-  // `fields` is ASCII, so its length is its byte count; the document is counted as it came (its '{'
-  // becomes the ',' after the fields, and a newline follows).
-  const bytes = metaBytes + fields.length + Buffer.byteLength(document) + 1;
-  return { op, body: `${meta}${fields},${document.slice(1)}\n`, bytes };
-}
-
-function deadLetter(
-  op: IndexOperation,
-  errorType: string,
-  reason: string,
-  statusCode: number | null,
-  attempts: number,
-): DeadLetterRecord {
-  return {
-    version: op.version,
-    documentId: op.id,
-    operation: op.action,
-    document: op.document ?? null,
-    errorType,
-    reason,
-    statusCode,
-    attempts,
-    rowVersion: op.rowVersion,
-  };
 }

@@ -1,7 +1,8 @@
 import type { Client } from '@opensearch-project/opensearch';
+import type { KeyFieldType } from '../keys/key.field.js';
 
 /**
- * The library's own object field in every document: the row version and, for integer keys, the key.
+ * The library's own object field in every document: the row version and the key (see `keys/key.field.ts`).
  * Kept out of `_source` (documents read back exactly as the transform made them) but indexed with doc
  * values, so parity checks and reconcile compare key ranges by aggregation instead of reading documents.
  */
@@ -16,7 +17,10 @@ export interface IndexDefinition {
 /** Settings a backfilling index starts with: no refreshes, no replicas; the declared ones come back when it is live. */
 const BACKFILL_SETTINGS = { refresh_interval: '-1', number_of_replicas: 0 };
 
-function withSyncMapping(mappings: Record<string, unknown> = {}): Record<string, unknown> {
+function withSyncMapping(
+  mappings: Record<string, unknown> = {},
+  keyField: KeyFieldType,
+): Record<string, unknown> {
   const properties = (mappings.properties as Record<string, unknown> | undefined) ?? {};
   const source = (mappings._source as { excludes?: string[] } | undefined) ?? {};
   return {
@@ -24,7 +28,7 @@ function withSyncMapping(mappings: Record<string, unknown> = {}): Record<string,
     _source: { ...source, excludes: [...(source.excludes ?? []), SYNC_FIELD] },
     properties: {
       ...properties,
-      [SYNC_FIELD]: { properties: { version: { type: 'long' }, key: { type: 'long' } } },
+      [SYNC_FIELD]: { properties: { version: { type: 'long' }, key: { type: keyField } } },
     },
   };
 }
@@ -36,6 +40,7 @@ function withSyncMapping(mappings: Record<string, unknown> = {}): Record<string,
 export async function ensureIndex(
   client: Client,
   definition: IndexDefinition,
+  keyField: KeyFieldType,
   backfill = false,
 ): Promise<boolean> {
   const exists = await client.indices.exists({ index: definition.index });
@@ -44,7 +49,7 @@ export async function ensureIndex(
   try {
     await client.indices.create({
       index: definition.index,
-      body: { mappings: withSyncMapping(definition.mappings), settings } as never,
+      body: { mappings: withSyncMapping(definition.mappings, keyField), settings } as never,
     });
     return true;
   } catch (error) {

@@ -45,8 +45,8 @@ export interface IndexOperation {
   readonly action: OperationAction;
   readonly rowVersion: number;
   readonly document?: unknown;
-  /** A single integer key, stored with the document so reconcile can compare key ranges. */
-  readonly numericKey?: number;
+  /** The key in the index's key field (see `keys/key.field.ts`), so reconcile can compare key ranges. */
+  readonly keyField?: number | string;
   /**
    * The external version to write with, when it must differ from the row version: reconcile repairs a
    * document that was overwritten behind the library's back (with a higher version) at that version.

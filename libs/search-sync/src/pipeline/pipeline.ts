@@ -53,7 +53,7 @@ export async function runPipeline<T>(run: PipelineRun<T>): Promise<PipelineSumma
     normalised,
   );
   const routed = route(run.reader.keys, run.targets)(enriched);
-  const planned = transform<T>()(routed);
+  const planned = transform<T>(run.reader.keys)(routed);
   const loaded = load(run.loader, run.batchesInFlight)(planned);
 
   const summary = { from, horizon, batches: 0, changes: 0, operations: 0, deadLetters: 0, end: from };

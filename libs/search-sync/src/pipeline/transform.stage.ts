@@ -1,3 +1,5 @@
+import type { KeyColumn } from '../family/sync-source.js';
+import { keyFieldValue } from '../keys/key.field.js';
 import type {
   DeadLetterRecord,
   IndexOperation,
@@ -16,14 +18,14 @@ const describe = (error: unknown) =>
  * (or a deleted row) becomes a delete there; a transform or filter that throws becomes a dead letter
  * for that row and version, and the batch goes on.
  */
-export function transform<T>(): Stage<RoutedBatch<T>, PlannedBatch> {
+export function transform<T>(keys: readonly KeyColumn[]): Stage<RoutedBatch<T>, PlannedBatch> {
   return async function* (batches) {
     for await (const batch of batches) {
       const operations: IndexOperation[] = [];
       const deadLetters: DeadLetterRecord[] = [];
       for (const { target, changes } of batch.routes) {
         for (const change of changes) {
-          const planned = plan(target, change);
+          const planned = plan(keys, target, change);
           if ('errorType' in planned) deadLetters.push(planned);
           else operations.push(planned);
         }
@@ -40,9 +42,12 @@ export function transform<T>(): Stage<RoutedBatch<T>, PlannedBatch> {
   };
 }
 
-function plan<T>(target: VersionTarget<T>, change: SourceChange<T>): IndexOperation | DeadLetterRecord {
-  const { key, record } = change;
-  const numericKey = key.length === 1 && typeof key[0] === 'number' ? key[0] : undefined;
+function plan<T>(
+  keys: readonly KeyColumn[],
+  target: VersionTarget<T>,
+  change: SourceChange<T>,
+): IndexOperation | DeadLetterRecord {
+  const { record } = change;
   let action: IndexOperation['action'] = 'delete';
   let document: unknown;
   let stage = 'filter';
@@ -73,6 +78,6 @@ function plan<T>(target: VersionTarget<T>, change: SourceChange<T>): IndexOperat
     action,
     rowVersion: change.rowVersion,
     document,
-    numericKey,
+    keyField: action === 'index' ? keyFieldValue(keys, change.key) : undefined,
   };
 }

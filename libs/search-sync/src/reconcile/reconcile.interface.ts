@@ -1,12 +1,14 @@
+import type { KeyRange } from '../keys/key.range.js';
+
 /** Counts and row-version sums of one key range, on one side. */
 export interface RangeStats {
   readonly count: number;
   readonly sum: number;
 }
 
+/** A key range whose counts or row-version sums differ between the source and a version's index. */
 export interface RangeDifference {
-  readonly from: number;
-  readonly to: number;
+  readonly range: KeyRange;
   readonly source: RangeStats;
   readonly index: RangeStats;
 }

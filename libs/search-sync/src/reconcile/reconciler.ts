@@ -1,11 +1,13 @@
 import type { Client } from '@opensearch-project/opensearch';
 import type { DrizzleChangeReader } from '../capture/change.reader.js';
-import { SearchSyncConfigurationError } from '../errors/configuration.error.js';
-import { SYNC_FIELD } from '../opensearch/index.manager.js';
-import type { ChangePosition } from '../pipeline/change-position.js';
+import { parseDocumentId } from '../keys/document-id.js';
+import { type KeyRange, WHOLE_KEY_SPACE } from '../keys/key.range.js';
+import { type ChangePosition, comparePositions, type KeyValue } from '../pipeline/change-position.js';
 import type { Loader } from '../pipeline/load.stage.js';
 import type { IndexOperation, SourceChange } from '../pipeline/pipeline.interface.js';
+import { type IndexedDocument, IndexRanges } from './index-ranges.js';
 import type { RangeDifference, RangeStats, ReconcileReport } from './reconcile.interface.js';
+import { SourceRanges, spanOf } from './source-ranges.js';
 
 /** What reconcile needs to know of a version. */
 export interface ReconcileTarget {
@@ -16,15 +18,23 @@ export interface ReconcileTarget {
 }
 
 export interface ReconcilerOptions {
-  /** Ranges the key span is cut into at the top level. */
+  /** Ranges the key space is cut into at the top level. */
   readonly topRanges: number;
   /** How many parts a differing range is cut into. */
   readonly fanout: number;
-  /** Ranges of at most this many keys are compared document by document. */
+  /** Ranges of at most this many rows and documents are compared document by document. */
   readonly leafSize: number;
 }
 
-type Range = readonly [number, number];
+/** The operations a version's pipeline would produce for these rows (normalise, stages, filter, transform). */
+export type VersionPlanner = (
+  changes: readonly SourceChange<unknown>[],
+  version: number,
+) => Promise<readonly IndexOperation[]>;
+
+type Counts = { missing: number; stale: number; orphans: number; repaired: number; failed: number };
+
+const PAGE = 1000;
 
 /** Count and row-version sum of the documents a set of operations writes. */
 function stats(operations: readonly IndexOperation[]): RangeStats {
@@ -38,60 +48,56 @@ function stats(operations: readonly IndexOperation[]): RangeStats {
   return { count, sum };
 }
 
-function differing(
-  ranges: readonly Range[],
-  source: readonly RangeStats[],
-  index: readonly RangeStats[],
-): RangeDifference[] {
-  return ranges
-    .map(([from, to], i) => ({ from, to, source: source[i], index: index[i] }))
-    .filter((r) => r.source.count !== r.index.count || r.source.sum !== r.index.sum);
+/** `range` cut at `cuts` (keys inside it, in order). */
+function split(range: KeyRange, cuts: readonly KeyValue[][]): KeyRange[] {
+  const bounds = [range.after, ...cuts, range.upTo];
+  return cuts.length === 0 ? [range] : bounds.slice(1).map((upTo, i) => ({ after: bounds[i], upTo }));
 }
 
-/** The operations a version's pipeline would produce for these rows (normalise, stages, filter, transform). */
-export type Planner = (
-  changes: readonly SourceChange<unknown>[],
-  version: number,
-) => Promise<readonly IndexOperation[]>;
-
-const PAGE = 1000;
-
-const union = (a: ReadonlySet<string>, b: ReadonlySet<string>): ReadonlySet<string> =>
-  b.size === 0 ? a : new Set([...a, ...b]);
-
 /**
- * Compares a version's index with its source by integer key ranges (count and sum of row versions per
- * range), cutting ranges that differ until they are small, then compares those document by document
- * and repairs them: missing and stale documents are written from the source as it is now, orphans are
- * deleted. An unchanged index costs one aggregation and one SQL statement.
+ * Compares a version's index with its source by key ranges (count and sum of row versions per range, as
+ * of the version's checkpoint by full change position), cutting ranges that differ at quantiles of the
+ * source until they are small, then compares those document by document and repairs them: missing and
+ * stale documents are written from the source as it is now, orphans are deleted. Works for every key
+ * shape; an unchanged index costs a few SQL statements and two searches.
  */
 export class Reconciler {
   private readonly options: ReconcilerOptions;
+  private readonly index: IndexRanges;
 
   constructor(
-    private readonly family: string,
     private readonly reader: DrizzleChangeReader,
     private readonly client: Client,
     private readonly loader: Loader,
-    private readonly plan: Planner,
+    private readonly plan: VersionPlanner,
     options: Partial<ReconcilerOptions> = {},
   ) {
     this.options = { topRanges: 32, fanout: 16, leafSize: 500, ...options };
-    if (reader.keys.length !== 1 || reader.keys[0].kind !== 'number') {
-      throw SearchSyncConfigurationError.family(
-        family,
-        'parity checks and reconcile need a single integer key.',
-      );
-    }
+    this.index = new IndexRanges(client, reader.keys);
   }
 
   /**
    * The parity check: the top-level ranges that differ, none meaning the version matches its source as
-   * of its checkpoint. The index must not change meanwhile (the caller holds the lease).
+   * of its checkpoint. Independently of the ranges, the index's document count must equal the source's
+   * row count (a document without the library's fields is in no range). The index must not change
+   * meanwhile (the caller holds the lease).
    */
   async parity(target: ReconcileTarget, checkpoint: ChangePosition | null): Promise<RangeDifference[]> {
     await this.client.indices.refresh({ index: target.index });
-    return this.compare(target, await this.topRanges(), checkpoint?.changeKey);
+    const ranges = await this.topRanges();
+    const { source, index, excluded } = await this.measure(target, ranges, checkpoint);
+    const differing = differences(ranges, source, index);
+    if (differing.length > 0) return differing;
+    const total = (side: readonly RangeStats[]) => side.reduce((sum, s) => sum + s.count, 0);
+    const documents = await this.index.count(target.index, excluded);
+    if (documents === total(source)) return [];
+    return [
+      {
+        range: WHOLE_KEY_SPACE,
+        source: { count: total(source), sum: NaN },
+        index: { count: documents, sum: NaN },
+      },
+    ];
   }
 
   /**
@@ -100,231 +106,155 @@ export class Reconciler {
    * work, not drift, so writers may go on meanwhile; the index must not change (the caller holds the lease).
    */
   async reconcile(target: ReconcileTarget, checkpoint: ChangePosition | null): Promise<ReconcileReport> {
-    const below = checkpoint?.changeKey;
-    const report = {
-      version: target.version,
-      index: target.index,
-      rangesCompared: 0,
-      leafRanges: 0,
-      missing: 0,
-      stale: 0,
-      orphans: 0,
-      repaired: 0,
-      failed: 0,
-    };
+    const counts: Counts = { missing: 0, stale: 0, orphans: 0, repaired: 0, failed: 0 };
+    let rangesCompared = 0;
+    let leafRanges = 0;
     // Documents written behind the library's back first: ranges are compared once they are repaired.
-    await this.repairUntracked(target, report);
+    await this.repairUntracked(target, counts);
     await this.client.indices.refresh({ index: target.index });
     let ranges = await this.topRanges();
     while (ranges.length > 0) {
-      report.rangesCompared += ranges.length;
-      const differing = await this.compare(target, ranges, below);
+      rangesCompared += ranges.length;
+      const { source, index } = await this.measure(target, ranges, checkpoint);
+      const differing = differences(ranges, source, index);
       ranges = [];
-      for (const { from, to } of differing) {
-        if (to - from + 1 <= this.options.leafSize) {
-          report.leafRanges++;
-          await this.repair(target, from, to, below, report);
-        } else ranges.push(...this.split(from, to));
+      for (const { range, source: rows, index: documents } of differing) {
+        const cuts =
+          Math.max(rows.count, documents.count) <= this.options.leafSize
+            ? []
+            : await this.sourceRanges().cutPoints(range, this.options.fanout);
+        if (cuts.length > 0) ranges.push(...split(range, cuts));
+        else {
+          leafRanges++;
+          await this.repair(target, range, checkpoint, counts);
+        }
       }
     }
-    return report;
+    return { version: target.version, index: target.index, rangesCompared, leafRanges, ...counts };
   }
 
-  /** The key span cut into `topRanges` ranges, with open ends so orphans outside the span are seen too. */
-  private async topRanges(): Promise<Range[]> {
-    const span = await this.reader.keySpan();
-    if (!span) return [[Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER]];
-    const ranges = this.split(span.min, span.max, this.options.topRanges);
-    return [[Number.MIN_SAFE_INTEGER, span.min - 1], ...ranges, [span.max + 1, Number.MAX_SAFE_INTEGER]];
+  private sourceRanges(reader = this.reader): SourceRanges {
+    return new SourceRanges(reader);
   }
 
-  private split(from: number, to: number, parts = this.options.fanout): Range[] {
-    const size = Math.max(1, Math.ceil((to - from + 1) / parts));
-    const ranges: Range[] = [];
-    for (let lo = from; lo <= to; lo += size) ranges.push([lo, Math.min(to, lo + size - 1)]);
-    return ranges;
+  /** The key space cut at quantiles of the source, with open ends so orphans outside it are seen too. */
+  private async topRanges(): Promise<KeyRange[]> {
+    return split(
+      WHOLE_KEY_SPACE,
+      await this.sourceRanges().cutPoints(WHOLE_KEY_SPACE, this.options.topRanges),
+    );
   }
 
   /**
-   * Ranges whose count or row-version sum differs between source and index. Changes at or past `below`
-   * (rows written since the checkpoint, on either side) are left out of both sides.
+   * Both sides' counts and sums per range. Changes past the checkpoint (rows written since, on either
+   * side) are left out of both: the source counts rows at or before it, the index leaves out their ids.
    */
-  private async compare(
+  private async measure(
     target: ReconcileTarget,
-    ranges: readonly Range[],
-    below: number | undefined,
-  ): Promise<RangeDifference[]> {
-    const { source, excluded } = await this.sourceStats(target, ranges, below);
-    const index = await this.indexStats(target, ranges, excluded);
-    return differing(ranges, source, index);
-  }
-
-  private async sourceStats(
-    target: ReconcileTarget,
-    ranges: readonly Range[],
-    below: number | undefined,
-  ): Promise<{ source: RangeStats[]; excluded: ReadonlySet<string> }> {
+    ranges: readonly KeyRange[],
+    checkpoint: ChangePosition | null,
+  ) {
+    let source: RangeStats[];
+    let excluded: ReadonlySet<string>;
     if (!target.filtered) {
-      const [source, excluded] = await this.reader.snapshot(
-        async (reader) =>
-          [await reader.rangeStats(ranges, below), await this.changedSince(below, ranges, reader)] as const,
-      );
-      return { source, excluded };
+      [source, excluded] = await this.reader.snapshot(async (reader) => [
+        await this.sourceRanges(reader).stats(ranges, checkpoint),
+        await this.changedSince(checkpoint, spanOf(ranges), reader),
+      ]);
+    } else {
+      // A JavaScript filter decides which rows belong: plan the rows of each range and count what it keeps.
+      const planned: IndexOperation[][] = [];
+      const skipped = new Set<string>();
+      for (const range of ranges) {
+        const operations: IndexOperation[] = [];
+        for await (const ops of this.plannedRange(target, range, checkpoint, skipped))
+          operations.push(...ops);
+        planned.push(operations);
+      }
+      // Read after the rows: a row read unchanged and changed since is in it, and left out of both sides.
+      excluded = union(await this.changedSince(checkpoint, spanOf(ranges)), skipped);
+      source = planned.map((ops) => stats(ops.filter((op) => !excluded.has(op.id))));
     }
-    // A JavaScript filter decides which rows belong: plan the rows of each range and count what it keeps.
-    const planned: IndexOperation[][] = [];
-    const skipped = new Set<string>();
-    for (const [from, to] of ranges) {
-      const operations: IndexOperation[] = [];
-      for await (const ops of this.plannedRange(target, from, to, below, skipped)) operations.push(...ops);
-      planned.push(operations);
-    }
-    // Read after the rows: a row read unchanged and changed since is in it, and left out of both sides.
-    const excluded = union(await this.changedSince(below, ranges), skipped);
-    return { source: planned.map((ops) => stats(ops.filter((op) => !excluded.has(op.id)))), excluded };
+    return { source, excluded, index: await this.index.stats(target.index, ranges, excluded) };
   }
 
-  /** Ids changed at or past `below` within the span of `ranges` (each compare and repair reads its own). */
-  private async changedSince(
-    below: number | undefined,
-    ranges: readonly Range[],
-    reader = this.reader,
-  ): Promise<ReadonlySet<string>> {
-    if (below === undefined) return new Set();
-    const from = Math.min(...ranges.map(([lo]) => lo));
-    const to = Math.max(...ranges.map(([, hi]) => hi));
-    return reader.changedSince(below, [from, to]);
+  private changedSince(checkpoint: ChangePosition | null, span: KeyRange, reader = this.reader) {
+    return checkpoint
+      ? this.sourceRanges(reader).changedSince(checkpoint, span)
+      : Promise.resolve(new Set<string>());
   }
 
   /**
-   * The operations the version's pipeline makes of a key range's rows changed before `below`, if given;
-   * the ids of the others go to `skipped` (in timestamp mode a late commit can put a row back below the
+   * The operations the version's pipeline makes of a key range's rows at or before the checkpoint; the
+   * ids of the others go to `skipped` (in timestamp mode a late commit can put a row back behind the
    * checkpoint after `changedSince` was read, so they are left out by id too).
    */
   private async *plannedRange(
     target: ReconcileTarget,
-    from: number,
-    to: number,
-    below?: number,
-    skipped?: Set<string>,
+    range: KeyRange,
+    checkpoint: ChangePosition | null,
+    skipped: Set<string>,
   ): AsyncGenerator<readonly IndexOperation[]> {
-    let after: number | null = null;
+    const { keys } = this.reader;
+    let after: readonly KeyValue[] | null = null;
     for (;;) {
-      const rows = await this.reader.readKeyRange(from, to, after, PAGE);
+      const rows = await this.reader.readKeyRange(range, after, PAGE);
       if (rows.length === 0) return;
       const settled: SourceChange<unknown>[] = [];
       for (const row of rows) {
-        if (below === undefined || row.position.changeKey < below) settled.push(row);
-        else skipped?.add(row.id);
+        if (!checkpoint || comparePositions(keys, row.position, checkpoint) <= 0) settled.push(row);
+        else skipped.add(row.id);
       }
       yield this.plan(settled, target.version);
       if (rows.length < PAGE) return;
-      after = rows[rows.length - 1].key[0] as number;
+      after = rows[rows.length - 1].key;
     }
-  }
-
-  private async indexStats(
-    target: ReconcileTarget,
-    ranges: readonly Range[],
-    excluded: ReadonlySet<string>,
-  ): Promise<RangeStats[]> {
-    const response = await this.client.search({
-      index: target.index,
-      body: {
-        size: 0,
-        query: excluded.size ? { bool: { must_not: { ids: { values: [...excluded] } } } } : { match_all: {} },
-        aggs: {
-          ranges: {
-            range: { field: `${SYNC_FIELD}.key`, ranges: ranges.map(([from, to]) => ({ from, to: to + 1 })) },
-            aggs: { versions: { sum: { field: `${SYNC_FIELD}.version` } } },
-          },
-        },
-      } as never,
-    });
-    const buckets = (
-      response.body.aggregations as {
-        ranges: { buckets: { doc_count: number; versions: { value: number } }[] };
-      }
-    ).ranges.buckets;
-    return buckets.map((b) => ({ count: b.doc_count, sum: b.versions.value }));
   }
 
   /** Compares one small range document by document and writes or deletes what differs. */
   private async repair(
     target: ReconcileTarget,
-    from: number,
-    to: number,
-    below: number | undefined,
-    report: { missing: number; stale: number; orphans: number; repaired: number; failed: number },
+    range: KeyRange,
+    checkpoint: ChangePosition | null,
+    counts: Counts,
   ) {
     const expected = new Map<string, IndexOperation>();
     const skipped = new Set<string>();
-    for await (const operations of this.plannedRange(target, from, to, below, skipped)) {
+    for await (const operations of this.plannedRange(target, range, checkpoint, skipped)) {
       for (const op of operations) if (op.action === 'index') expected.set(op.id, op);
     }
-    const excluded = union(await this.changedSince(below, [[from, to]]), skipped);
-    const hits = await this.indexDocuments(target, {
-      bool: {
-        should: [
-          { range: { [`${SYNC_FIELD}.key`]: { gte: from, lte: to } } },
-          { ids: { values: [...expected.keys()] } },
-        ],
-      },
+    const excluded = union(await this.changedSince(checkpoint, range), skipped);
+    const hits = await this.index.documents(target.index, {
+      bool: { should: [this.index.inRange(range), { ids: { values: [...expected.keys()] } }] },
     });
     for (const id of excluded) {
       expected.delete(id);
       hits.delete(id);
     }
-    await this.write(target, expected, hits, report);
+    await this.write(target, expected, hits, counts);
   }
 
   /** Documents without the library's fields were written behind its back: compare them by id. */
-  private async repairUntracked(
-    target: ReconcileTarget,
-    report: { missing: number; stale: number; orphans: number; repaired: number; failed: number },
-  ) {
-    const hits = await this.indexDocuments(target, {
-      bool: { must_not: { exists: { field: `${SYNC_FIELD}.key` } } },
-    });
+  private async repairUntracked(target: ReconcileTarget, counts: Counts) {
+    const hits = await this.index.untracked(target.index);
     if (hits.size === 0) return;
-    const keys = [...hits.keys()].map((id) => [Number(id)]);
+    // An id that is no key of this family is an orphan: nothing is expected for it.
+    const keys = [...hits.keys()].flatMap((id) => {
+      const key = parseDocumentId(this.reader.keys, id);
+      return key ? [key] : [];
+    });
     const rows = await this.reader.readKeys(keys);
     const expected = new Map<string, IndexOperation>();
     for (const op of await this.plan(rows, target.version))
       if (op.action === 'index') expected.set(op.id, op);
-    await this.write(target, expected, hits, report);
-  }
-
-  private async indexDocuments(
-    target: ReconcileTarget,
-    query: unknown,
-  ): Promise<Map<string, { version: number; field?: number }>> {
-    const response = await this.client.search({
-      index: target.index,
-      body: {
-        query,
-        size: 10_000,
-        _source: false,
-        version: true,
-        docvalue_fields: [`${SYNC_FIELD}.version`],
-      } as never,
-    });
-    const hits = new Map<string, { version: number; field?: number }>();
-    for (const hit of response.body.hits.hits as {
-      _id: string;
-      _version: number;
-      fields?: Record<string, number[]>;
-    }[]) {
-      hits.set(hit._id, { version: hit._version, field: hit.fields?.[`${SYNC_FIELD}.version`]?.[0] });
-    }
-    return hits;
+    await this.write(target, expected, hits, counts);
   }
 
   private async write(
     target: ReconcileTarget,
     expected: ReadonlyMap<string, IndexOperation>,
-    hits: ReadonlyMap<string, { version: number; field?: number }>,
-    report: { missing: number; stale: number; orphans: number; repaired: number; failed: number },
+    hits: ReadonlyMap<string, IndexedDocument>,
+    counts: Counts,
   ): Promise<void> {
     const operations: IndexOperation[] = [];
     // A document deleted or overwritten behind our back left a version one above ours (a delete's
@@ -332,14 +262,14 @@ export class Reconciler {
     // write of the row has a higher row version still, so the next sync is never refused.
     for (const [id, op] of expected) {
       const hit = hits.get(id);
-      if (!hit) report.missing++;
-      else if (hit.field !== op.rowVersion) report.stale++;
+      if (!hit) counts.missing++;
+      else if (hit.rowVersion !== op.rowVersion) counts.stale++;
       else continue;
       operations.push({ ...op, externalVersion: op.rowVersion + 1 });
     }
     for (const [id, hit] of hits) {
       if (expected.has(id)) continue;
-      report.orphans++;
+      counts.orphans++;
       operations.push({
         version: target.version,
         index: target.index,
@@ -352,7 +282,20 @@ export class Reconciler {
     const result = await this.loader(operations);
     // A refused write (409) means the index holds a version above the repair's: not repaired.
     const failed = result.deadLetters.length + result.stats.alreadyNewer;
-    report.failed += failed;
-    report.repaired += operations.length - failed;
+    counts.failed += failed;
+    counts.repaired += operations.length - failed;
   }
 }
+
+function differences(
+  ranges: readonly KeyRange[],
+  source: readonly RangeStats[],
+  index: readonly RangeStats[],
+): RangeDifference[] {
+  return ranges
+    .map((range, i) => ({ range, source: source[i], index: index[i] }))
+    .filter((r) => r.source.count !== r.index.count || r.source.sum !== r.index.sum);
+}
+
+const union = (a: ReadonlySet<string>, b: ReadonlySet<string>): ReadonlySet<string> =>
+  b.size === 0 ? a : new Set([...a, ...b]);

@@ -34,7 +34,8 @@ export function createPlanner<T>(options: {
     for (const stage of options.stages) batches = stage(batches);
     const unfiltered = targets.map((t) => ({ ...t, checkpoint: null }));
     const planned: PlannedBatch[] = [];
-    for await (const result of transform<T>()(route(options.keys, unfiltered)(batches))) planned.push(result);
+    for await (const result of transform<T>(options.keys)(route(options.keys, unfiltered)(batches)))
+      planned.push(result);
     return {
       ...planned[0],
       operations: planned.flatMap((p) => p.operations),

@@ -17,11 +17,13 @@ import { versionDefinitionHash } from '../family/definition.hash.js';
 import type { FamilyDefinition } from '../family/family.definition.js';
 import { validateFamily, versionIndexName } from '../family/family.validate.js';
 import { describeSource, type SyncSource } from '../family/sync-source.js';
+import { parseDocumentId } from '../keys/document-id.js';
+import { keyFieldType } from '../keys/key.field.js';
 import { cursorGroups } from '../lifecycle/cursor-groups.js';
 import { VersionLifecycle } from '../lifecycle/version.lifecycle.js';
 import { BulkLoader, DEFAULT_BULK_OPTIONS } from '../opensearch/bulk.loader.js';
 import { ensureIndex } from '../opensearch/index.manager.js';
-import { comparePositions, type KeyValue } from '../pipeline/change-position.js';
+import { comparePositions } from '../pipeline/change-position.js';
 import { countingReader, type ReadCounter } from '../pipeline/counting.reader.js';
 import type { Loader } from '../pipeline/load.stage.js';
 import type {
@@ -202,7 +204,7 @@ export class FamilySync {
     for (const target of this.targets) {
       const state = stored.get(target.version)?.state;
       if (state === 'retired') continue;
-      await ensureIndex(this.client, target, state === 'created');
+      await ensureIndex(this.client, target, keyFieldType(this.source.keys), state === 'created');
       if (state === 'created')
         await this.versionStore.setState(this.db, this.name, target.version, 'backfilling');
     }
@@ -417,7 +419,12 @@ export class FamilySync {
   async replay(query: Omit<DeadLetterQuery, 'family'> = {}): Promise<ReplayReport> {
     const letters = await this.deadLetters({ ...query, includeResolved: false });
     if (letters.length === 0) return { replayed: 0, resolved: 0, failed: 0 };
-    const current = await this.reader.readKeys(letters.map((l) => this.parseDocumentId(l.documentId)));
+    const current = await this.reader.readKeys(
+      letters.flatMap((l) => {
+        const key = parseDocumentId(this.source.keys, l.documentId);
+        return key ? [key] : [];
+      }),
+    );
     const found = new Set(current.map((c) => c.id));
     const versions = new Set(letters.map((l) => l.version));
     const planned = await this.plan(
@@ -509,7 +516,7 @@ export class FamilySync {
    */
   async horizonStatus(): Promise<HorizonStatus> {
     const horizon = await this.reader.horizon();
-    const waiting = await this.reader.countAfter({ changeKey: horizon - 1, key: [] });
+    const waiting = await this.reader.countFrom(horizon);
     const mode = (this.definition.capture ?? exactCapture()).mode;
     const holder = waiting > 0 && mode === 'exact' ? await horizonHolder(this.db) : null;
     return { horizon, waitingChanges: waiting, holder };
@@ -521,12 +528,12 @@ export class FamilySync {
     const positions = this.targets.map((t) => checkpoints.get(t.version) ?? null);
     const lowest = positions.includes(null)
       ? null
-      : positions.reduce((a, b) => (a!.changeKey <= b!.changeKey ? a : b), positions[0]);
+      : positions.reduce((a, b) => (comparePositions(this.source.keys, a!, b!) <= 0 ? a : b), positions[0]);
     return this.reader.countAfter(lowest, await this.reader.horizon());
   }
 
   private reconciler(): Reconciler {
-    return new Reconciler(this.name, this.reader, this.client, this.loader, async (changes, version) => {
+    return new Reconciler(this.reader, this.client, this.loader, async (changes, version) => {
       const target = this.targets.find((t) => t.version === version)!;
       return (await this.plan(changes, [{ ...target, checkpoint: null }])).operations;
     });
@@ -546,12 +553,6 @@ export class FamilySync {
       await this.deadLetterStore.record(tx, this.name, batch.deadLetters);
       await this.checkpoints.advance(tx, this.name, batch.versions, batch.end, this.source.keys);
     });
-  }
-
-  private parseDocumentId(id: string): KeyValue[] {
-    const { keys } = this.source;
-    const parts = keys.length === 1 ? [id] : id.split(':');
-    return keys.map((k, i) => (k.kind === 'number' ? Number(parts[i]) : parts[i]));
   }
 }
 
