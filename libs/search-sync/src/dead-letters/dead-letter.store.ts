@@ -22,7 +22,9 @@ export class DeadLetterStore {
     const { deadLetters } = this.tables;
     await db
       .insert(deadLetters)
-      .values(letters.map((letter) => ({ family, ...letter, document: letter.document ?? null })))
+      .values(
+        mergeByDocument(letters).map((letter) => ({ family, ...letter, document: letter.document ?? null })),
+      )
       .onConflictDoUpdate({
         target: [deadLetters.family, deadLetters.version, deadLetters.documentId],
         targetWhere: isNull(deadLetters.resolvedAt),
@@ -116,4 +118,28 @@ export class DeadLetterStore {
       .groupBy(deadLetters.version);
     return new Map(rows.map((row) => [row.version, row.count]));
   }
+}
+
+/**
+ * One letter per document and version: an insert cannot update one row twice, and a batch can fail one
+ * document twice (its tombstone and its row, both refused). The last failure wins; attempts add up and
+ * the highest row version is kept, as `record` does across calls.
+ */
+function mergeByDocument(letters: readonly DeadLetterRecord[]): DeadLetterRecord[] {
+  const merged = new Map<string, DeadLetterRecord>();
+  for (const letter of letters) {
+    const key = `${letter.version}:${letter.documentId}`;
+    const earlier = merged.get(key);
+    merged.set(
+      key,
+      earlier
+        ? {
+            ...letter,
+            attempts: earlier.attempts + letter.attempts,
+            rowVersion: Math.max(earlier.rowVersion, letter.rowVersion),
+          }
+        : letter,
+    );
+  }
+  return [...merged.values()];
 }

@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, ne, sql } from 'drizzle-orm';
 import type { SyncDatabase } from '../database/database.type.js';
 import {
   DEFAULT_STATE_SCHEMA,
@@ -69,17 +69,26 @@ export class VersionStore {
   }
 
   /** Swaps which version serves, in one transaction: the new one serves, the old ones go back to live. */
-  async promote(db: SyncDatabase, family: string, version: number): Promise<void> {
+  /**
+   * Makes `version` the serving one and the one serving before it live, in one transaction; only a
+   * live version can be promoted. Returns whether it was: otherwise nothing changes.
+   */
+  async promote(db: SyncDatabase, family: string, version: number): Promise<boolean> {
     const { versions } = this.tables;
-    await db.transaction(async (tx) => {
+    return db.transaction(async (tx) => {
+      const promoted = await tx
+        .update(versions)
+        .set({ state: 'serving', promotedAt: sql`now()`, updatedAt: sql`now()` })
+        .where(and(eq(versions.family, family), eq(versions.version, version), eq(versions.state, 'live')))
+        .returning({ version: versions.version });
+      if (promoted.length === 0) return false;
       await tx
         .update(versions)
         .set({ state: 'live', updatedAt: sql`now()` })
-        .where(and(eq(versions.family, family), eq(versions.state, 'serving')));
-      await tx
-        .update(versions)
-        .set({ state: 'serving', promotedAt: sql`now()`, updatedAt: sql`now()` })
-        .where(and(eq(versions.family, family), eq(versions.version, version)));
+        .where(
+          and(eq(versions.family, family), eq(versions.state, 'serving'), ne(versions.version, version)),
+        );
+      return true;
     });
   }
 }
