@@ -172,7 +172,8 @@ export class FamilySync {
   /**
    * Checks what a run needs before any runs: the state tables and change capture are installed, and no
    * version's definition changed since it was created. Registers new versions and creates their
-   * indexes; a new version's index starts with backfill settings.
+   * indexes; a new version's index starts with backfill settings. A bootstrap that fails writes nothing:
+   * the check, the registration and the indexes it builds stand or fall together.
    */
   async prepare(): Promise<void> {
     const [state] = await queryRows<{ ready: boolean }>(
@@ -184,27 +185,41 @@ export class FamilySync {
     if ((this.definition.capture ?? exactCapture()).tombstones) {
       await assertChangeCaptureInstalled(this.db, this.source, this.stateSchema);
     }
-    await this.versionStore.register(
-      this.db,
-      this.targets.map((t) => ({
-        family: this.name,
-        version: t.version,
-        indexName: t.index,
-        definitionHash: t.definitionHash,
-      })),
-    );
-    const stored = new Map((await this.versionStore.list(this.db, this.name)).map((v) => [v.version, v]));
-    for (const target of this.targets) {
-      if (stored.get(target.version)?.definitionHash !== target.definitionHash) {
-        throw new DefinitionChangedError(this.name, target.version);
-      }
-    }
-    for (const target of this.targets) {
-      const state = stored.get(target.version)?.state;
-      if (state === 'retired') continue;
-      await ensureIndex(this.client, target, state === 'created');
-      if (state === 'created')
-        await this.versionStore.setState(this.db, this.name, target.version, 'backfilling');
+    const built: string[] = [];
+    try {
+      await this.db.transaction(async (tx) => {
+        await this.versionStore.lock(tx, this.name);
+        const stored = new Map((await this.versionStore.list(tx, this.name)).map((v) => [v.version, v]));
+        for (const target of this.targets) {
+          const record = stored.get(target.version);
+          if (record && record.definitionHash !== target.definitionHash) {
+            throw new DefinitionChangedError(this.name, target.version);
+          }
+        }
+        await this.versionStore.register(
+          tx,
+          this.targets
+            .filter((t) => !stored.has(t.version))
+            .map((t) => ({
+              family: this.name,
+              version: t.version,
+              indexName: t.index,
+              definitionHash: t.definitionHash,
+            })),
+        );
+        for (const target of this.targets) {
+          const state = stored.get(target.version)?.state ?? 'created';
+          if (state === 'retired') continue;
+          if (await ensureIndex(this.client, target, state === 'created')) built.push(target.index);
+          if (state === 'created')
+            await this.versionStore.setState(tx, this.name, target.version, 'backfilling');
+        }
+      });
+    } catch (error) {
+      // With its registration rolled back, an index built here would be adopted as it is by the next
+      // deployment of that version number, whatever mappings that one declares.
+      await Promise.all(built.map((index) => this.client.indices.delete({ index }, { ignore: [404] })));
+      throw error;
     }
   }
 
