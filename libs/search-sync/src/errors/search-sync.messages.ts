@@ -28,6 +28,8 @@ export const messages = {
     `Family "${family}": version ${version} cannot be retired: ${reason}`,
   leaseBusy: (family: string, holder: string) =>
     `Family "${family}" stayed busy (its lease is held by ${holder}); try again when its run has finished.`,
+  runAbandoned: (takenOverBy: string) =>
+    `Its lease expired before it finished (the instance stopped or stalled); ${takenOverBy} took the family over.`,
   leaseLost: (family: string, holder: string) =>
     `Family "${family}": this instance (${holder}) lost its lease to another instance; its progress was not recorded.`,
 };

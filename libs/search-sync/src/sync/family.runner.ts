@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { SyncDatabase } from '../database/database.type.js';
 import { LeaseBusyError } from '../errors/lease-busy.error.js';
 import { LeaseLostError } from '../errors/lease-lost.error.js';
-import type { Lease } from '../leases/lease.store.js';
+import type { Lease, LeaseAttempt } from '../leases/lease.store.js';
 import { LeaseStore } from '../leases/lease.store.js';
 import { RunStore } from '../runs/run.store.js';
 import { linkedSignal } from '../utils/abort.util.js';
@@ -71,11 +71,11 @@ export class FamilyRunner {
    * own. Waits for a run in progress, up to `waitMs`.
    */
   async exclusive<T>(work: (fence: Fence) => Promise<T>, waitMs = 120_000): Promise<T> {
-    const { db, holder, leaseTtlMs } = this.options;
+    const { db, holder } = this.options;
     const deadline = Date.now() + waitMs;
     for (;;) {
       await this.current?.catch(() => undefined);
-      const attempt = await this.leases.acquire(db, this.sync.name, holder, leaseTtlMs);
+      const attempt = await this.acquire();
       if (attempt.acquired && !this.current) {
         const run = this.holding(attempt.lease, work);
         // While the work goes on, runs of this instance skip, as they do for a run in progress.
@@ -146,9 +146,9 @@ export class FamilyRunner {
   private async runWithLease(
     options: Pick<RunOptions, 'onBatch' | 'signal' | 'backfillBudgetMs'>,
   ): Promise<SyncResult> {
-    const { db, holder, leaseTtlMs } = this.options;
+    const { db, holder } = this.options;
     const family = this.sync.name;
-    const attempt = await this.leases.acquire(db, family, holder, leaseTtlMs);
+    const attempt = await this.acquire();
     if (!attempt.acquired) {
       await this.runs.start(db, family, holder, null, 'skipped');
       return { outcome: 'skipped', reason: `held by ${attempt.heldBy}` };
@@ -179,6 +179,17 @@ export class FamilyRunner {
       dispose();
       await this.leases.release(db, lease);
     }
+  }
+
+  /**
+   * Takes the family's lease if it is free; whoever takes it closes the runs an earlier holder left
+   * running, so the run log and status do not show a dead instance's run as going on forever.
+   */
+  private async acquire(): Promise<LeaseAttempt> {
+    const { db, holder, leaseTtlMs } = this.options;
+    const attempt = await this.leases.acquire(db, this.sync.name, holder, leaseTtlMs);
+    if (attempt.acquired) await this.runs.abandon(db, this.sync.name, attempt.lease.token, holder);
+    return attempt;
   }
 
   private async fence(tx: SyncDatabase, lease: Lease): Promise<void> {
