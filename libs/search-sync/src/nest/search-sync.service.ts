@@ -3,7 +3,7 @@ import type { DeadLetter, DeadLetterQuery } from '../dead-letters/dead-letter.in
 import type { ReconcileReport } from '../reconcile/reconcile.interface.js';
 import { type RunRecord, RunStore } from '../runs/run.store.js';
 import type { SyncResult } from '../sync/family.runner.js';
-import type { ReplayReport, RunOptions } from '../sync/sync.interface.js';
+import type { ReplayReport, RunOptions, RunRequestOptions } from '../sync/sync.interface.js';
 import { SEARCH_SYNC_CONTEXT } from './search-sync.constants.js';
 import type { SearchSyncContext } from './search-sync.context.js';
 import { SearchSyncRegistry } from './search-sync.registry.js';
@@ -29,10 +29,7 @@ export class SearchSyncService {
    * One run of the family up to the horizon. If this or another instance is running it already, the
    * result is `skipped` with who holds it, at once: runs of a family never overlap and never queue.
    */
-  sync(
-    family: string,
-    options: Pick<RunOptions, 'onBatch' | 'signal' | 'backfillBudgetMs'> = {},
-  ): Promise<SyncResult> {
+  sync(family: string, options: RunRequestOptions = {}): Promise<SyncResult> {
     return this.registry.get(family).runner.run(options);
   }
 

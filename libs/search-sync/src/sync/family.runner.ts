@@ -7,7 +7,7 @@ import { LeaseStore } from '../leases/lease.store.js';
 import { RunStore } from '../runs/run.store.js';
 import { linkedSignal } from '../utils/abort.util.js';
 import type { FamilySync } from './family.sync.js';
-import type { RunOptions, RunReport } from './sync.interface.js';
+import type { RunOptions, RunReport, RunRequestOptions } from './sync.interface.js';
 
 export type SyncResult =
   | { readonly outcome: 'completed'; readonly report: RunReport }
@@ -48,7 +48,7 @@ export class FamilyRunner {
   }
 
   /** One run up to the horizon, or a skip that says who is running the family already. */
-  run(options: Pick<RunOptions, 'onBatch' | 'signal' | 'backfillBudgetMs'> = {}): Promise<SyncResult> {
+  run(options: RunRequestOptions = {}): Promise<SyncResult> {
     if (this.controller.signal.aborted) {
       return Promise.resolve({ outcome: 'skipped', reason: 'this instance is shutting down' });
     }
@@ -143,9 +143,7 @@ export class FamilyRunner {
     await this.current?.catch(() => undefined);
   }
 
-  private async runWithLease(
-    options: Pick<RunOptions, 'onBatch' | 'signal' | 'backfillBudgetMs'>,
-  ): Promise<SyncResult> {
+  private async runWithLease(options: RunRequestOptions): Promise<SyncResult> {
     const { db, holder } = this.options;
     const family = this.sync.name;
     const attempt = await this.acquire();

@@ -361,13 +361,15 @@ export class FamilySync {
       },
       signal: options.signal,
     });
-    return {
+    const report: GroupReport = {
       versions: targets.map((t) => t.version),
       ...summary,
       rowQueries: counter.rowQueries,
       rowQueryMs: Math.round(counter.rowQueryMs),
       load,
     };
+    options.onGroup?.(report);
+    return report;
   }
 
   /**
