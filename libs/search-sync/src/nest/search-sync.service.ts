@@ -56,14 +56,19 @@ export class SearchSyncService {
     });
   }
 
-  /** Points the alias back at the version that served before (it stayed live). */
+  /** Under the family's lease: points the alias back at the version that served before (it stayed live). */
   rollback(family: string) {
-    return this.registry.get(family).runner.sync.rollback();
+    const { runner } = this.registry.get(family);
+    return runner.exclusive((fence) => runner.sync.rollback({ fence }));
   }
 
-  /** Stops syncing a version (not the serving one); its index is deleted after `graceMs` (default a day). */
+  /**
+   * Under the family's lease, so no run is writing to the version meanwhile: stops syncing it (not the
+   * serving one); its index is deleted after `graceMs` (default a day).
+   */
   retire(family: string, version: number, options: { graceMs?: number } = {}) {
-    return this.registry.get(family).runner.sync.retire(version, options.graceMs);
+    const { runner } = this.registry.get(family);
+    return runner.exclusive((fence) => runner.sync.retire(version, options.graceMs, { fence }));
   }
 
   /** Compares the versions (or one) with the source by key ranges, repairs what differs, reports it. */
@@ -97,9 +102,10 @@ export class SearchSyncService {
     return this.registry.get(family).runner.sync.deadLetters(query);
   }
 
-  /** Sends open dead letters again from the source as it is now; resolves those that succeed. */
+  /** Under the family's lease: sends open dead letters again from the source as it is now; resolves those that succeed. */
   replay(family: string, query: Omit<DeadLetterQuery, 'family'> = {}): Promise<ReplayReport> {
-    return this.registry.get(family).runner.sync.replay(query);
+    const { runner } = this.registry.get(family);
+    return runner.exclusive((fence) => runner.sync.replay(query, { fence }));
   }
 
   /** The run log of a family, oldest first: every run and skip of every instance. */

@@ -54,6 +54,15 @@ export async function ensureIndex(
   }
 }
 
+/** The definitions whose index does not exist. */
+export async function missingIndexes<T extends IndexDefinition>(
+  client: Client,
+  definitions: readonly T[],
+): Promise<T[]> {
+  const exists = await Promise.all(definitions.map((d) => client.indices.exists({ index: d.index })));
+  return definitions.filter((_, i) => !exists[i].body);
+}
+
 /** Puts back the declared refresh interval and replicas of an index that was backfilled (null means the default). */
 export async function restoreDeclaredSettings(client: Client, definition: IndexDefinition): Promise<void> {
   const declared = (definition.settings ?? {}) as Record<string, unknown>;

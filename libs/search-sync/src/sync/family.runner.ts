@@ -67,35 +67,30 @@ export class FamilyRunner {
 
   /**
    * Runs `work` while holding the family's lease, so no run of any instance changes the indexes
-   * meanwhile (promotion's parity check, reconcile); `work` gets the fence for checkpoint commits of its
+   * meanwhile (promote, rollback, retire, reconcile, replay); `work` gets the fence for commits of its
    * own. Waits for a run in progress, up to `waitMs`.
    */
   async exclusive<T>(work: (fence: Fence) => Promise<T>, waitMs = 120_000): Promise<T> {
-    const { db, holder } = this.options;
+    const { holder } = this.options;
     const deadline = Date.now() + waitMs;
+    // While the work goes on, runs of this instance skip, as they do for a run in progress.
+    const busy = { outcome: 'skipped', reason: `held by ${holder} (this instance)` } as const;
     for (;;) {
-      await this.current?.catch(() => undefined);
-      const attempt = await this.acquire();
-      if (attempt.acquired && !this.current) {
-        const run = this.holding(attempt.lease, work);
-        // While the work goes on, runs of this instance skip, as they do for a run in progress.
-        const busy = { outcome: 'skipped', reason: `held by ${holder} (this instance)` } as const;
-        this.current = run
-          .then(
-            () => busy,
-            () => busy,
-          )
-          .finally(() => {
-            this.current = null;
-          });
-        return run;
-      }
-      if (attempt.acquired) await this.leases.release(db, attempt.lease);
-      if (Date.now() > deadline) {
-        throw new LeaseBusyError(
-          this.sync.name,
-          attempt.acquired ? `${holder} (this instance)` : attempt.heldBy,
-        );
+      while (this.current) await this.current.catch(() => undefined);
+      // Claimed before the lease is asked for: a run or other work of this instance asking meanwhile
+      // would take it again under a new token, and void the one this work holds.
+      let done!: () => void;
+      this.current = new Promise<SyncResult>((resolve) => {
+        done = () => resolve(busy);
+      }).finally(() => {
+        this.current = null;
+      });
+      try {
+        const attempt = await this.acquire();
+        if (attempt.acquired) return await this.holding(attempt.lease, work);
+        if (Date.now() > deadline) throw new LeaseBusyError(this.sync.name, attempt.heldBy);
+      } finally {
+        done();
       }
       await sleep(200);
     }

@@ -11,6 +11,7 @@ import { queryRows } from '../database/database.type.js';
 import type { DeadLetter, DeadLetterQuery } from '../dead-letters/dead-letter.interface.js';
 import { DeadLetterStore } from '../dead-letters/dead-letter.store.js';
 import { DefinitionChangedError } from '../errors/definition-changed.error.js';
+import { IndexMissingError } from '../errors/index-missing.error.js';
 import { LifecycleRefusedError } from '../errors/lifecycle.error.js';
 import { StateNotInstalledError } from '../errors/state-not-installed.error.js';
 import { versionDefinitionHash } from '../family/definition.hash.js';
@@ -20,7 +21,7 @@ import { describeSource, type SyncSource } from '../family/sync-source.js';
 import { cursorGroups } from '../lifecycle/cursor-groups.js';
 import { VersionLifecycle } from '../lifecycle/version.lifecycle.js';
 import { BulkLoader, DEFAULT_BULK_OPTIONS } from '../opensearch/bulk.loader.js';
-import { ensureIndex } from '../opensearch/index.manager.js';
+import { ensureIndex, missingIndexes } from '../opensearch/index.manager.js';
 import { comparePositions, type KeyValue } from '../pipeline/change-position.js';
 import { countingReader, type ReadCounter } from '../pipeline/counting.reader.js';
 import type { Loader } from '../pipeline/load.stage.js';
@@ -232,7 +233,7 @@ export class FamilySync {
   async run(options: RunOptions = {}): Promise<RunReport> {
     const started = performance.now();
     await this.lifecycle.deleteExpired();
-    const groups = await this.startRun();
+    const { missing, ...groups } = await this.startRun();
     const reports: GroupReport[] = [];
     const cycle = new AbortController();
     const { signal: stop, dispose: disposeStop } = linkedSignal([options.signal, cycle.signal]);
@@ -277,6 +278,7 @@ export class FamilySync {
     }
     // Hard deletes every version has applied need no tombstone any more; the table would grow forever.
     await this.reader.pruneTombstones();
+    if (missing.length > 0) throw new IndexMissingError(this.name, missing);
     return summarise(this.name, reports, performance.now() - started);
   }
 
@@ -290,7 +292,11 @@ export class FamilySync {
     return live.length > 0 ? this.runGroup(live, options) : null;
   }
 
-  /** Each version with its state and checkpoint, in its cursor group. */
+  /**
+   * Each version with its state and checkpoint, in its cursor group. A version whose index is missing is
+   * left out (`missing`): OpenSearch would create the index again, with dynamic mappings, at the first
+   * write, and a bulk request has no flag that forbids that for a concrete index name.
+   */
   private async startRun() {
     const [checkpoints, stored, openDeadLetters] = await Promise.all([
       this.checkpoints.read(this.db, this.name),
@@ -299,13 +305,16 @@ export class FamilySync {
     ]);
     this.openDeadLetters = openDeadLetters;
     const states = new Map(stored.map((v) => [v.version, v.state]));
-    return cursorGroups(
+    const { live, backfill } = cursorGroups(
       this.targets.map((t) => ({
         ...t,
         state: states.get(t.version) ?? 'created',
         checkpoint: checkpoints.get(t.version) ?? null,
       })),
     );
+    const missing = await missingIndexes(this.client, [...live, ...backfill]);
+    const present = (t: (typeof live)[number]) => !missing.includes(t);
+    return { live: live.filter(present), backfill: backfill.filter(present), missing };
   }
 
   /**
@@ -381,14 +390,22 @@ export class FamilySync {
     return this.lifecycle.promote(version, fence ? () => fence(this.db) : undefined);
   }
 
-  /** Points the alias back at the version that served before (it stayed live). */
-  rollback() {
-    return this.lifecycle.rollback();
+  /**
+   * Points the alias back at the version that served before (it stayed live); with a `fence`, the lease
+   * is checked just before the alias moves.
+   */
+  rollback(options: Pick<RunOptions, 'fence'> = {}) {
+    const { fence } = options;
+    return this.lifecycle.rollback(fence ? () => fence(this.db) : undefined);
   }
 
-  /** Stops syncing a version and deletes its index after `graceMs`. */
-  retire(version: number, graceMs = 24 * 3600_000) {
-    return this.lifecycle.retire(version, graceMs);
+  /**
+   * Stops syncing a version and deletes its index after `graceMs`; with a `fence`, the lease is checked
+   * just before the version is retired.
+   */
+  retire(version: number, graceMs = 24 * 3600_000, options: Pick<RunOptions, 'fence'> = {}) {
+    const { fence } = options;
+    return this.lifecycle.retire(version, graceMs, fence ? () => fence(this.db) : undefined);
   }
 
   /**
@@ -429,11 +446,27 @@ export class FamilySync {
   /**
    * Sends dead letters again from the source as it is now (never from the stored copy, which may be
    * stale): present rows go through the family's stages and the version's transform, vanished rows
-   * become deletes. Letters that now succeed are resolved; the others are recorded again.
+   * become deletes. Letters that now succeed are resolved; the others are recorded again. Letters of
+   * retired versions are left alone; a version whose index is missing refuses the replay.
    */
-  async replay(query: Omit<DeadLetterQuery, 'family'> = {}): Promise<ReplayReport> {
-    const letters = await this.deadLetters({ ...query, includeResolved: false });
+  async replay(
+    query: Omit<DeadLetterQuery, 'family'> = {},
+    options: Pick<RunOptions, 'fence'> = {},
+  ): Promise<ReplayReport> {
+    const retired = new Set(
+      (await this.versionStore.list(this.db, this.name))
+        .filter((v) => v.state === 'retired')
+        .map((v) => v.version),
+    );
+    const letters = (await this.deadLetters({ ...query, includeResolved: false })).filter(
+      (l) => !retired.has(l.version),
+    );
     if (letters.length === 0) return { replayed: 0, resolved: 0, failed: 0 };
+    const missing = await missingIndexes(
+      this.client,
+      this.targets.filter((t) => letters.some((l) => l.version === t.version)),
+    );
+    if (missing.length > 0) throw new IndexMissingError(this.name, missing);
     const current = await this.reader.readKeys(letters.map((l) => this.parseDocumentId(l.documentId)));
     const found = new Set(current.map((c) => c.id));
     const versions = new Set(letters.map((l) => l.version));
@@ -464,6 +497,7 @@ export class FamilySync {
     const failed = new Set(failures.map((f) => `${f.version}:${f.documentId}`));
     const resolved = letters.filter((l) => !failed.has(`${l.version}:${l.documentId}`)).map((l) => l.id);
     await this.db.transaction(async (tx) => {
+      await options.fence?.(tx);
       await this.deadLetterStore.record(tx, this.name, failures);
       await this.deadLetterStore.resolve(tx, resolved);
     });
