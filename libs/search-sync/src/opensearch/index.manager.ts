@@ -1,4 +1,6 @@
 import type { Client } from '@opensearch-project/opensearch';
+import { ClusterUnavailableError } from '../errors/cluster-unavailable.error.js';
+import { isRetryableRequestError } from './bulk.classify.js';
 
 /**
  * The library's own object field in every document: the row version and, for integer keys, the key.
@@ -54,13 +56,23 @@ export async function ensureIndex(
   }
 }
 
-/** The definitions whose index does not exist. */
+/**
+ * The definitions whose index does not exist. It is the first request of a run: a cluster that does not
+ * answer fails it as the loader would, with ClusterUnavailableError, before anything is written.
+ */
 export async function missingIndexes<T extends IndexDefinition>(
   client: Client,
   definitions: readonly T[],
 ): Promise<T[]> {
-  const exists = await Promise.all(definitions.map((d) => client.indices.exists({ index: d.index })));
-  return definitions.filter((_, i) => !exists[i].body);
+  try {
+    const exists = await Promise.all(definitions.map((d) => client.indices.exists({ index: d.index })));
+    return definitions.filter((_, i) => !exists[i].body);
+  } catch (error) {
+    if (!isRetryableRequestError(error)) throw error;
+    throw new ClusterUnavailableError(`${(error as Error).name}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
 }
 
 /** Puts back the declared refresh interval and replicas of an index that was backfilled (null means the default). */
