@@ -132,11 +132,15 @@ describe('two application instances on one database', () => {
     }
     // The run log: runs never overlap, each holder's token is newer than the last, and B ran only after A died.
     const log = (await runs.list(database.db, family)).filter((r) => r.outcome !== 'skipped');
-    const killed = log.filter((r) => r.outcome === 'running');
+    // The killed run does not stay "running" forever: the instance that took the lease over closed it.
+    expect(log.filter((r) => r.outcome === 'running')).toEqual([]);
+    const killed = log.filter((r) => r.outcome === 'abandoned');
     expect(killed.map((r) => r.holder)).toEqual(['instance-a']);
+    expect(killed[0].finishedAt).toBeInstanceOf(Date);
+    expect(killed[0].error).toMatch(/lease expired before it finished.*instance-b took the family over/);
     for (let i = 1; i < log.length; i++) {
       const previous = log[i - 1];
-      const end = previous.finishedAt?.getTime() ?? killedAt;
+      const end = previous.finishedAt!.getTime();
       expect(log[i].startedAt.getTime()).toBeGreaterThanOrEqual(end);
       expect(log[i].token!).toBeGreaterThan(previous.token!);
     }

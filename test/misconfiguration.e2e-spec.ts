@@ -94,6 +94,78 @@ describe('misconfiguration fails bootstrap with a message naming the class, fami
     );
   });
 
+  it('a refused deployment registers no new version and creates no index', async () => {
+    const name = family('refused');
+    const registered = async () =>
+      (
+        await database.client<{ version: number; state: string }[]>`
+          select version, state from search_sync.versions where family = ${name} order by version`
+      ).map((r) => [r.version, r.state]);
+    const exists = async (version: number) =>
+      (await client.indices.exists({ index: `${name}_v${version}` })).body;
+    // v1 as deployed; the deployments below extend it, so its definition stays the same unless overridden.
+    const Deployed = categoriesIndex(name);
+    const app = await createTestApp({ database: database.db, opensearch: client, indexes: [Deployed] });
+    await app.close();
+
+    // Deployment A adds v2 but changed v1: refused for v1, it must leave v2 unregistered and unbuilt.
+    @SearchIndex(name, { source: categories })
+    @Injectable()
+    class ChangedV1NewV2 extends Deployed {
+      @IndexVersion(1, { settings: { number_of_replicas: 0 } })
+      v1(category: { name: string }) {
+        return { title: category.name.toUpperCase() };
+      }
+      @IndexVersion(2, { settings: { number_of_replicas: 0 } })
+      v2(category: { name: string }) {
+        return { label: category.name };
+      }
+    }
+    const refused = await bootstrapError([ChangedV1NewV2]);
+    expect(refused.cause).toBeInstanceOf(DefinitionChangedError);
+    expect(refused.message).toMatch(/version 1: .*changed/);
+    expect(await registered()).toEqual([[1, 'backfilling']]);
+    expect(await exists(2)).toBe(false);
+
+    // Deployment B adds v2 and v3, whose mapping OpenSearch rejects: v2's index, built first, goes too.
+    @SearchIndex(name, { source: categories })
+    @Injectable()
+    class BadV3 extends Deployed {
+      @IndexVersion(2, { settings: { number_of_replicas: 0 } })
+      v2(category: { name: string }) {
+        return { name: category.name };
+      }
+      @IndexVersion(3, { mappings: { properties: { name: { type: 'no_such_type' } } } })
+      v3(category: { name: string }) {
+        return { name: category.name };
+      }
+    }
+    expect((await bootstrapError([BadV3])).message).toMatch(/no_such_type/);
+    expect(await registered()).toEqual([[1, 'backfilling']]);
+    expect([await exists(2), await exists(3)]).toEqual([false, false]);
+
+    // The corrected deployment boots, whatever v2 looked like in the refused ones.
+    @SearchIndex(name, { source: categories })
+    @Injectable()
+    class Corrected extends Deployed {
+      @IndexVersion(2, { settings: { number_of_replicas: 0, refresh_interval: '2s' } })
+      v2(category: { name: string }) {
+        return { name: category.name, length: category.name.length };
+      }
+    }
+    const corrected = await createTestApp({
+      database: database.db,
+      opensearch: client,
+      indexes: [Corrected],
+    });
+    await corrected.close();
+    expect(await registered()).toEqual([
+      [1, 'backfilling'],
+      [2, 'backfilling'],
+    ]);
+    expect(await exists(2)).toBe(true);
+  });
+
   it('an unknown key column', async () => {
     @SearchIndex(family('key'), { source: products, key: [categories.id] })
     @Injectable()

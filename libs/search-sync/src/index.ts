@@ -59,6 +59,7 @@ export type {
   ReplayReport,
   RunOptions,
   RunReport,
+  RunRequestOptions,
   SyncOptions,
   VersionStatus,
 } from './sync/sync.interface.js';

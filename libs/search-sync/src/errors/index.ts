@@ -3,6 +3,7 @@ export { CaptureNotInstalledError } from './capture-not-installed.error.js';
 export { ClusterUnavailableError } from './cluster-unavailable.error.js';
 export { SearchSyncConfigurationError } from './configuration.error.js';
 export { DefinitionChangedError } from './definition-changed.error.js';
+export { IndexMissingError } from './index-missing.error.js';
 export { InvalidIdentifierError } from './invalid-identifier.error.js';
 export { LeaseBusyError } from './lease-busy.error.js';
 export { LeaseLostError } from './lease-lost.error.js';

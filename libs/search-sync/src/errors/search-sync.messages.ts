@@ -26,8 +26,15 @@ export const messages = {
     `Family "${family}": version ${version} cannot be reconciled: ${reason}`,
   retireRefused: (family: string, version: number, reason: string) =>
     `Family "${family}": version ${version} cannot be retired: ${reason}`,
+  indexMissing: (family: string, versions: readonly { version: number; index: string }[]) =>
+    `Family "${family}": ${versions
+      .map((v) => `the index of version ${v.version} (${v.index}) is missing`)
+      .join(', ')}. Nothing is written to it (a write would create it with dynamic mappings): retire the ` +
+    'version if it was deleted on purpose, or restore the index from a snapshot.',
   leaseBusy: (family: string, holder: string) =>
     `Family "${family}" stayed busy (its lease is held by ${holder}); try again when its run has finished.`,
+  runAbandoned: (takenOverBy: string) =>
+    `Its lease expired before it finished (the instance stopped or stalled); ${takenOverBy} took the family over.`,
   leaseLost: (family: string, holder: string) =>
     `Family "${family}": this instance (${holder}) lost its lease to another instance; its progress was not recorded.`,
 };

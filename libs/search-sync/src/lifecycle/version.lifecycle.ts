@@ -121,7 +121,10 @@ export class VersionLifecycle {
   }
 
   /** Points the alias back at the version that served before the current one (it stayed live). */
-  async rollback(): Promise<{ alias: string; index: string }> {
+  async rollback(
+    /** Runs just before the alias moves: the lease check, so an instance that lost it moves nothing. */
+    beforeSwap: () => Promise<void> = async () => {},
+  ): Promise<{ alias: string; index: string }> {
     const stored = [...(await this.records()).values()];
     const serving = stored.find((v) => v.state === 'serving');
     const previous = stored
@@ -129,13 +132,19 @@ export class VersionLifecycle {
       .sort((a, b) => b.promotedAt!.getTime() - a.promotedAt!.getTime())[0];
     if (!previous)
       throw LifecycleRefusedError.rollback(this.family, 'no earlier serving version is still live.');
+    await beforeSwap();
     await pointAlias(this.client, this.family, previous.indexName);
     await this.store.promote(this.db, this.family, previous.version);
     return { alias: this.family, index: previous.indexName };
   }
 
   /** Stops syncing a version; its index is deleted once the grace period has passed (at a later run). */
-  async retire(version: number, graceMs: number): Promise<void> {
+  async retire(
+    version: number,
+    graceMs: number,
+    /** Runs just before the version is retired: the lease check, so an instance that lost it changes nothing. */
+    beforeRetire: () => Promise<void> = async () => {},
+  ): Promise<void> {
     const record = (await this.records()).get(version);
     if (!record) throw LifecycleRefusedError.retire(this.family, version, 'it is not declared.');
     if (record.state === 'serving') {
@@ -145,6 +154,7 @@ export class VersionLifecycle {
         'it serves the alias: promote another version first.',
       );
     }
+    await beforeRetire();
     await this.store.setState(this.db, this.family, version, 'retired', { deleteAfterMs: graceMs });
     if (graceMs <= 0) await this.deleteExpired();
   }

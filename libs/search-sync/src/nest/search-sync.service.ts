@@ -3,7 +3,7 @@ import type { DeadLetter, DeadLetterQuery } from '../dead-letters/dead-letter.in
 import type { ReconcileReport } from '../reconcile/reconcile.interface.js';
 import { type RunRecord, RunStore } from '../runs/run.store.js';
 import type { SyncResult } from '../sync/family.runner.js';
-import type { ReplayReport, RunOptions } from '../sync/sync.interface.js';
+import type { ReplayReport, RunOptions, RunRequestOptions } from '../sync/sync.interface.js';
 import { SEARCH_SYNC_CONTEXT } from './search-sync.constants.js';
 import type { SearchSyncContext } from './search-sync.context.js';
 import { SearchSyncRegistry } from './search-sync.registry.js';
@@ -29,10 +29,7 @@ export class SearchSyncService {
    * One run of the family up to the horizon. If this or another instance is running it already, the
    * result is `skipped` with who holds it, at once: runs of a family never overlap and never queue.
    */
-  sync(
-    family: string,
-    options: Pick<RunOptions, 'onBatch' | 'signal' | 'backfillBudgetMs'> = {},
-  ): Promise<SyncResult> {
+  sync(family: string, options: RunRequestOptions = {}): Promise<SyncResult> {
     return this.registry.get(family).runner.run(options);
   }
 
@@ -59,14 +56,19 @@ export class SearchSyncService {
     });
   }
 
-  /** Points the alias back at the version that served before (it stayed live). */
+  /** Under the family's lease: points the alias back at the version that served before (it stayed live). */
   rollback(family: string) {
-    return this.registry.get(family).runner.sync.rollback();
+    const { runner } = this.registry.get(family);
+    return runner.exclusive((fence) => runner.sync.rollback({ fence }));
   }
 
-  /** Stops syncing a version (not the serving one); its index is deleted after `graceMs` (default a day). */
+  /**
+   * Under the family's lease, so no run is writing to the version meanwhile: stops syncing it (not the
+   * serving one); its index is deleted after `graceMs` (default a day).
+   */
   retire(family: string, version: number, options: { graceMs?: number } = {}) {
-    return this.registry.get(family).runner.sync.retire(version, options.graceMs);
+    const { runner } = this.registry.get(family);
+    return runner.exclusive((fence) => runner.sync.retire(version, options.graceMs, { fence }));
   }
 
   /** Compares the versions (or one) with the source by key ranges, repairs what differs, reports it. */
@@ -100,9 +102,10 @@ export class SearchSyncService {
     return this.registry.get(family).runner.sync.deadLetters(query);
   }
 
-  /** Sends open dead letters again from the source as it is now; resolves those that succeed. */
+  /** Under the family's lease: sends open dead letters again from the source as it is now; resolves those that succeed. */
   replay(family: string, query: Omit<DeadLetterQuery, 'family'> = {}): Promise<ReplayReport> {
-    return this.registry.get(family).runner.sync.replay(query);
+    const { runner } = this.registry.get(family);
+    return runner.exclusive((fence) => runner.sync.replay(query, { fence }));
   }
 
   /** The run log of a family, oldest first: every run and skip of every instance. */

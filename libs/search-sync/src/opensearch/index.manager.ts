@@ -1,5 +1,7 @@
 import type { Client } from '@opensearch-project/opensearch';
+import { ClusterUnavailableError } from '../errors/cluster-unavailable.error.js';
 import type { KeyFieldType } from '../keys/key.field.js';
+import { isRetryableRequestError } from './bulk.classify.js';
 
 /**
  * The library's own object field in every document: the row version and the key (see `keys/key.field.ts`).
@@ -56,6 +58,25 @@ export async function ensureIndex(
     const type = (error as { body?: { error?: { type?: string } } }).body?.error?.type;
     if (type === 'resource_already_exists_exception') return false;
     throw error;
+  }
+}
+
+/**
+ * The definitions whose index does not exist. It is the first request of a run: a cluster that does not
+ * answer fails it as the loader would, with ClusterUnavailableError, before anything is written.
+ */
+export async function missingIndexes<T extends IndexDefinition>(
+  client: Client,
+  definitions: readonly T[],
+): Promise<T[]> {
+  try {
+    const exists = await Promise.all(definitions.map((d) => client.indices.exists({ index: d.index })));
+    return definitions.filter((_, i) => !exists[i].body);
+  } catch (error) {
+    if (!isRetryableRequestError(error)) throw error;
+    throw new ClusterUnavailableError(`${(error as Error).name}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 

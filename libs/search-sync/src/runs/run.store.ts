@@ -1,5 +1,6 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { SyncDatabase } from '../database/database.type.js';
+import { messages } from '../errors/search-sync.messages.js';
 import {
   DEFAULT_STATE_SCHEMA,
   type RunOutcome,
@@ -44,6 +45,10 @@ export class RunStore {
     return row.id;
   }
 
+  /**
+   * Ends a run. One already closed as abandoned stays so: the instance that took the family over has
+   * run since, and the log keeps runs one after another.
+   */
   async finish(
     db: SyncDatabase,
     id: number,
@@ -53,7 +58,19 @@ export class RunStore {
     await db
       .update(runs)
       .set({ ...result, finishedAt: sql`now()` })
-      .where(eq(runs.id, id));
+      .where(and(eq(runs.id, id), eq(runs.outcome, 'running')));
+  }
+
+  /**
+   * Closes the runs of a family still marked running under an older lease token, once `holder` holds
+   * the lease with `token`: their instance died or stalled past the lease's expiry and never finished them.
+   */
+  async abandon(db: SyncDatabase, family: string, token: number, holder: string): Promise<void> {
+    const { runs } = this.tables;
+    await db
+      .update(runs)
+      .set({ outcome: 'abandoned', finishedAt: sql`now()`, error: messages.runAbandoned(holder) })
+      .where(and(eq(runs.family, family), eq(runs.outcome, 'running'), lt(runs.token, token)));
   }
 
   async last(db: SyncDatabase, family: string): Promise<RunRecord | undefined> {

@@ -36,9 +36,12 @@ interface TableShape {
 type Shape = Record<string, TableShape>;
 
 const byName = <T extends { name: string }>(items: T[]) => items.sort((a, b) => (a.name < b.name ? -1 : 1));
-/** `(resolved_at IS NULL)` and `resolved_at is null` are one predicate. */
+/**
+ * `(resolved_at IS NULL)` and `resolved_at is null` are one predicate, and so are `outcome = 'running'`
+ * and the `outcome = 'running'::text` PostgreSQL prints back.
+ */
 const normalisePredicate = (predicate: string | null | undefined) =>
-  predicate ? predicate.toLowerCase().replace(/[\s()"]/g, '') : null;
+  predicate ? predicate.toLowerCase().replace(/::text\b/g, '').replace(/[\s()"]/g, '') : null;
 // Serial types are integers with a sequence default: information_schema shows the integer.
 const SERIAL: Record<string, string> = { bigserial: 'bigint', serial: 'integer', smallserial: 'smallint' };
 

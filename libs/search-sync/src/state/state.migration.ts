@@ -73,6 +73,7 @@ create table if not exists ${s}.runs (
   error text
 );
 create index if not exists runs_family_idx on ${s}.runs (family, id);
+create index if not exists runs_running_idx on ${s}.runs (family) where outcome = 'running';
 `;
 }
 

@@ -18,7 +18,8 @@ export const DEFAULT_STATE_SCHEMA = 'search_sync';
 /** The lifecycle of a version: created → backfilling → live → serving → retired. */
 export type VersionState = 'created' | 'backfilling' | 'live' | 'serving' | 'retired';
 
-export type RunOutcome = 'running' | 'succeeded' | 'failed' | 'skipped' | 'stopped';
+/** `abandoned`: the run's lease expired before it finished (its process died or stalled); the next holder closed it. */
+export type RunOutcome = 'running' | 'succeeded' | 'failed' | 'skipped' | 'stopped' | 'abandoned';
 
 /**
  * The library's own tables, in a schema the user chooses. drizzle-kit reads the default instance
@@ -114,7 +115,11 @@ export function defineStateTables(schemaName: string = DEFAULT_STATE_SCHEMA) {
       deadLetters: integer('dead_letters').notNull().default(0),
       error: text('error'),
     },
-    (t) => [index('runs_family_idx').on(t.family, t.id)],
+    (t) => [
+      index('runs_family_idx').on(t.family, t.id),
+      // Every lease taken looks for runs an earlier holder left running: few rows among a growing log.
+      index('runs_running_idx').on(t.family).where(sql`outcome = 'running'`),
+    ],
   );
 
   return { schema, rowVersionSeq, checkpoints, deadLetters, versions, leases, runs };

@@ -2,12 +2,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { SyncDatabase } from '../database/database.type.js';
 import { LeaseBusyError } from '../errors/lease-busy.error.js';
 import { LeaseLostError } from '../errors/lease-lost.error.js';
-import type { Lease } from '../leases/lease.store.js';
+import type { Lease, LeaseAttempt } from '../leases/lease.store.js';
 import { LeaseStore } from '../leases/lease.store.js';
 import { RunStore } from '../runs/run.store.js';
 import { linkedSignal } from '../utils/abort.util.js';
 import type { FamilySync } from './family.sync.js';
-import type { RunOptions, RunReport } from './sync.interface.js';
+import type { RunOptions, RunReport, RunRequestOptions } from './sync.interface.js';
 
 export type SyncResult =
   | { readonly outcome: 'completed'; readonly report: RunReport }
@@ -48,7 +48,7 @@ export class FamilyRunner {
   }
 
   /** One run up to the horizon, or a skip that says who is running the family already. */
-  run(options: Pick<RunOptions, 'onBatch' | 'signal' | 'backfillBudgetMs'> = {}): Promise<SyncResult> {
+  run(options: RunRequestOptions = {}): Promise<SyncResult> {
     if (this.controller.signal.aborted) {
       return Promise.resolve({ outcome: 'skipped', reason: 'this instance is shutting down' });
     }
@@ -67,35 +67,30 @@ export class FamilyRunner {
 
   /**
    * Runs `work` while holding the family's lease, so no run of any instance changes the indexes
-   * meanwhile (promotion's parity check, reconcile); `work` gets the fence for checkpoint commits of its
+   * meanwhile (promote, rollback, retire, reconcile, replay); `work` gets the fence for commits of its
    * own. Waits for a run in progress, up to `waitMs`.
    */
   async exclusive<T>(work: (fence: Fence) => Promise<T>, waitMs = 120_000): Promise<T> {
-    const { db, holder, leaseTtlMs } = this.options;
+    const { holder } = this.options;
     const deadline = Date.now() + waitMs;
+    // While the work goes on, runs of this instance skip, as they do for a run in progress.
+    const busy = { outcome: 'skipped', reason: `held by ${holder} (this instance)` } as const;
     for (;;) {
-      await this.current?.catch(() => undefined);
-      const attempt = await this.leases.acquire(db, this.sync.name, holder, leaseTtlMs);
-      if (attempt.acquired && !this.current) {
-        const run = this.holding(attempt.lease, work);
-        // While the work goes on, runs of this instance skip, as they do for a run in progress.
-        const busy = { outcome: 'skipped', reason: `held by ${holder} (this instance)` } as const;
-        this.current = run
-          .then(
-            () => busy,
-            () => busy,
-          )
-          .finally(() => {
-            this.current = null;
-          });
-        return run;
-      }
-      if (attempt.acquired) await this.leases.release(db, attempt.lease);
-      if (Date.now() > deadline) {
-        throw new LeaseBusyError(
-          this.sync.name,
-          attempt.acquired ? `${holder} (this instance)` : attempt.heldBy,
-        );
+      while (this.current) await this.current.catch(() => undefined);
+      // Claimed before the lease is asked for: a run or other work of this instance asking meanwhile
+      // would take it again under a new token, and void the one this work holds.
+      let done!: () => void;
+      this.current = new Promise<SyncResult>((resolve) => {
+        done = () => resolve(busy);
+      }).finally(() => {
+        this.current = null;
+      });
+      try {
+        const attempt = await this.acquire();
+        if (attempt.acquired) return await this.holding(attempt.lease, work);
+        if (Date.now() > deadline) throw new LeaseBusyError(this.sync.name, attempt.heldBy);
+      } finally {
+        done();
       }
       await sleep(200);
     }
@@ -143,12 +138,10 @@ export class FamilyRunner {
     await this.current?.catch(() => undefined);
   }
 
-  private async runWithLease(
-    options: Pick<RunOptions, 'onBatch' | 'signal' | 'backfillBudgetMs'>,
-  ): Promise<SyncResult> {
-    const { db, holder, leaseTtlMs } = this.options;
+  private async runWithLease(options: RunRequestOptions): Promise<SyncResult> {
+    const { db, holder } = this.options;
     const family = this.sync.name;
-    const attempt = await this.leases.acquire(db, family, holder, leaseTtlMs);
+    const attempt = await this.acquire();
     if (!attempt.acquired) {
       await this.runs.start(db, family, holder, null, 'skipped');
       return { outcome: 'skipped', reason: `held by ${attempt.heldBy}` };
@@ -179,6 +172,17 @@ export class FamilyRunner {
       dispose();
       await this.leases.release(db, lease);
     }
+  }
+
+  /**
+   * Takes the family's lease if it is free; whoever takes it closes the runs an earlier holder left
+   * running, so the run log and status do not show a dead instance's run as going on forever.
+   */
+  private async acquire(): Promise<LeaseAttempt> {
+    const { db, holder, leaseTtlMs } = this.options;
+    const attempt = await this.leases.acquire(db, this.sync.name, holder, leaseTtlMs);
+    if (attempt.acquired) await this.runs.abandon(db, this.sync.name, attempt.lease.token, holder);
+    return attempt;
   }
 
   private async fence(tx: SyncDatabase, lease: Lease): Promise<void> {

@@ -11,6 +11,7 @@ import { queryRows } from '../database/database.type.js';
 import type { DeadLetter, DeadLetterQuery } from '../dead-letters/dead-letter.interface.js';
 import { DeadLetterStore } from '../dead-letters/dead-letter.store.js';
 import { DefinitionChangedError } from '../errors/definition-changed.error.js';
+import { IndexMissingError } from '../errors/index-missing.error.js';
 import { LifecycleRefusedError } from '../errors/lifecycle.error.js';
 import { StateNotInstalledError } from '../errors/state-not-installed.error.js';
 import { versionDefinitionHash } from '../family/definition.hash.js';
@@ -22,7 +23,7 @@ import { keyFieldType } from '../keys/key.field.js';
 import { cursorGroups } from '../lifecycle/cursor-groups.js';
 import { VersionLifecycle } from '../lifecycle/version.lifecycle.js';
 import { BulkLoader, DEFAULT_BULK_OPTIONS } from '../opensearch/bulk.loader.js';
-import { ensureIndex } from '../opensearch/index.manager.js';
+import { ensureIndex, missingIndexes } from '../opensearch/index.manager.js';
 import { comparePositions } from '../pipeline/change-position.js';
 import { countingReader, type ReadCounter } from '../pipeline/counting.reader.js';
 import type { Loader } from '../pipeline/load.stage.js';
@@ -174,7 +175,8 @@ export class FamilySync {
   /**
    * Checks what a run needs before any runs: the state tables and change capture are installed, and no
    * version's definition changed since it was created. Registers new versions and creates their
-   * indexes; a new version's index starts with backfill settings.
+   * indexes; a new version's index starts with backfill settings. A bootstrap that fails writes nothing:
+   * the check, the registration and the indexes it builds stand or fall together.
    */
   async prepare(): Promise<void> {
     const [state] = await queryRows<{ ready: boolean }>(
@@ -186,27 +188,42 @@ export class FamilySync {
     if ((this.definition.capture ?? exactCapture()).tombstones) {
       await assertChangeCaptureInstalled(this.db, this.source, this.stateSchema);
     }
-    await this.versionStore.register(
-      this.db,
-      this.targets.map((t) => ({
-        family: this.name,
-        version: t.version,
-        indexName: t.index,
-        definitionHash: t.definitionHash,
-      })),
-    );
-    const stored = new Map((await this.versionStore.list(this.db, this.name)).map((v) => [v.version, v]));
-    for (const target of this.targets) {
-      if (stored.get(target.version)?.definitionHash !== target.definitionHash) {
-        throw new DefinitionChangedError(this.name, target.version);
-      }
-    }
-    for (const target of this.targets) {
-      const state = stored.get(target.version)?.state;
-      if (state === 'retired') continue;
-      await ensureIndex(this.client, target, keyFieldType(this.source.keys), state === 'created');
-      if (state === 'created')
-        await this.versionStore.setState(this.db, this.name, target.version, 'backfilling');
+    const built: string[] = [];
+    try {
+      await this.db.transaction(async (tx) => {
+        await this.versionStore.lock(tx, this.name);
+        const stored = new Map((await this.versionStore.list(tx, this.name)).map((v) => [v.version, v]));
+        for (const target of this.targets) {
+          const record = stored.get(target.version);
+          if (record && record.definitionHash !== target.definitionHash) {
+            throw new DefinitionChangedError(this.name, target.version);
+          }
+        }
+        await this.versionStore.register(
+          tx,
+          this.targets
+            .filter((t) => !stored.has(t.version))
+            .map((t) => ({
+              family: this.name,
+              version: t.version,
+              indexName: t.index,
+              definitionHash: t.definitionHash,
+            })),
+        );
+        for (const target of this.targets) {
+          const state = stored.get(target.version)?.state ?? 'created';
+          if (state === 'retired') continue;
+          if (await ensureIndex(this.client, target, keyFieldType(this.source.keys), state === 'created'))
+            built.push(target.index);
+          if (state === 'created')
+            await this.versionStore.setState(tx, this.name, target.version, 'backfilling');
+        }
+      });
+    } catch (error) {
+      // With its registration rolled back, an index built here would be adopted as it is by the next
+      // deployment of that version number, whatever mappings that one declares.
+      await Promise.all(built.map((index) => this.client.indices.delete({ index }, { ignore: [404] })));
+      throw error;
     }
   }
 
@@ -219,7 +236,7 @@ export class FamilySync {
   async run(options: RunOptions = {}): Promise<RunReport> {
     const started = performance.now();
     await this.lifecycle.deleteExpired();
-    const groups = await this.startRun();
+    const { missing, ...groups } = await this.startRun();
     const reports: GroupReport[] = [];
     const cycle = new AbortController();
     const { signal: stop, dispose: disposeStop } = linkedSignal([options.signal, cycle.signal]);
@@ -264,6 +281,7 @@ export class FamilySync {
     }
     // Hard deletes every version has applied need no tombstone any more; the table would grow forever.
     await this.reader.pruneTombstones();
+    if (missing.length > 0) throw new IndexMissingError(this.name, missing);
     return summarise(this.name, reports, performance.now() - started);
   }
 
@@ -277,7 +295,11 @@ export class FamilySync {
     return live.length > 0 ? this.runGroup(live, options) : null;
   }
 
-  /** Each version with its state and checkpoint, in its cursor group. */
+  /**
+   * Each version with its state and checkpoint, in its cursor group. A version whose index is missing is
+   * left out (`missing`): OpenSearch would create the index again, with dynamic mappings, at the first
+   * write, and a bulk request has no flag that forbids that for a concrete index name.
+   */
   private async startRun() {
     const [checkpoints, stored, openDeadLetters] = await Promise.all([
       this.checkpoints.read(this.db, this.name),
@@ -286,13 +308,16 @@ export class FamilySync {
     ]);
     this.openDeadLetters = openDeadLetters;
     const states = new Map(stored.map((v) => [v.version, v.state]));
-    return cursorGroups(
+    const { live, backfill } = cursorGroups(
       this.targets.map((t) => ({
         ...t,
         state: states.get(t.version) ?? 'created',
         checkpoint: checkpoints.get(t.version) ?? null,
       })),
     );
+    const missing = await missingIndexes(this.client, [...live, ...backfill]);
+    const present = (t: (typeof live)[number]) => !missing.includes(t);
+    return { live: live.filter(present), backfill: backfill.filter(present), missing };
   }
 
   /**
@@ -348,13 +373,15 @@ export class FamilySync {
       },
       signal: options.signal,
     });
-    return {
+    const report: GroupReport = {
       versions: targets.map((t) => t.version),
       ...summary,
       rowQueries: counter.rowQueries,
       rowQueryMs: Math.round(counter.rowQueryMs),
       load,
     };
+    options.onGroup?.(report);
+    return report;
   }
 
   /**
@@ -366,14 +393,22 @@ export class FamilySync {
     return this.lifecycle.promote(version, fence ? () => fence(this.db) : undefined);
   }
 
-  /** Points the alias back at the version that served before (it stayed live). */
-  rollback() {
-    return this.lifecycle.rollback();
+  /**
+   * Points the alias back at the version that served before (it stayed live); with a `fence`, the lease
+   * is checked just before the alias moves.
+   */
+  rollback(options: Pick<RunOptions, 'fence'> = {}) {
+    const { fence } = options;
+    return this.lifecycle.rollback(fence ? () => fence(this.db) : undefined);
   }
 
-  /** Stops syncing a version and deletes its index after `graceMs`. */
-  retire(version: number, graceMs = 24 * 3600_000) {
-    return this.lifecycle.retire(version, graceMs);
+  /**
+   * Stops syncing a version and deletes its index after `graceMs`; with a `fence`, the lease is checked
+   * just before the version is retired.
+   */
+  retire(version: number, graceMs = 24 * 3600_000, options: Pick<RunOptions, 'fence'> = {}) {
+    const { fence } = options;
+    return this.lifecycle.retire(version, graceMs, fence ? () => fence(this.db) : undefined);
   }
 
   /**
@@ -414,11 +449,27 @@ export class FamilySync {
   /**
    * Sends dead letters again from the source as it is now (never from the stored copy, which may be
    * stale): present rows go through the family's stages and the version's transform, vanished rows
-   * become deletes. Letters that now succeed are resolved; the others are recorded again.
+   * become deletes. Letters that now succeed are resolved; the others are recorded again. Letters of
+   * retired versions are left alone; a version whose index is missing refuses the replay.
    */
-  async replay(query: Omit<DeadLetterQuery, 'family'> = {}): Promise<ReplayReport> {
-    const letters = await this.deadLetters({ ...query, includeResolved: false });
+  async replay(
+    query: Omit<DeadLetterQuery, 'family'> = {},
+    options: Pick<RunOptions, 'fence'> = {},
+  ): Promise<ReplayReport> {
+    const retired = new Set(
+      (await this.versionStore.list(this.db, this.name))
+        .filter((v) => v.state === 'retired')
+        .map((v) => v.version),
+    );
+    const letters = (await this.deadLetters({ ...query, includeResolved: false })).filter(
+      (l) => !retired.has(l.version),
+    );
     if (letters.length === 0) return { replayed: 0, resolved: 0, failed: 0 };
+    const missing = await missingIndexes(
+      this.client,
+      this.targets.filter((t) => letters.some((l) => l.version === t.version)),
+    );
+    if (missing.length > 0) throw new IndexMissingError(this.name, missing);
     const current = await this.reader.readKeys(
       letters.flatMap((l) => {
         const key = parseDocumentId(this.source.keys, l.documentId);
@@ -454,6 +505,7 @@ export class FamilySync {
     const failed = new Set(failures.map((f) => `${f.version}:${f.documentId}`));
     const resolved = letters.filter((l) => !failed.has(`${l.version}:${l.documentId}`)).map((l) => l.id);
     await this.db.transaction(async (tx) => {
+      await options.fence?.(tx);
       await this.deadLetterStore.record(tx, this.name, failures);
       await this.deadLetterStore.resolve(tx, resolved);
     });

@@ -72,7 +72,15 @@ export interface RunOptions {
   readonly fence?: (tx: SyncDatabase) => Promise<void>;
   /** Called after each committed batch (progress bars, metrics). */
   readonly onBatch?: (batch: { readonly changes: number; readonly operations: number }) => void;
+  /**
+   * Called after each read of a cursor group: the backfill's, and each cycle of the caught-up versions
+   * that keeps them fresh meanwhile (metrics per cycle: how far it read, up to which horizon).
+   */
+  readonly onGroup?: (report: GroupReport) => void;
 }
+
+/** What whoever starts a run may set; the runner adds the lease's fence. */
+export type RunRequestOptions = Pick<RunOptions, 'onBatch' | 'onGroup' | 'signal' | 'backfillBudgetMs'>;
 
 export interface VersionStatus {
   readonly version: number;

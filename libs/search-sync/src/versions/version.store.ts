@@ -30,6 +30,14 @@ export class VersionStore {
     return db.select().from(versions).where(eq(versions.family, family)).orderBy(versions.version);
   }
 
+  /**
+   * Serialises the registrations of a family until the transaction ends: an instance booting beside
+   * another checks its definitions against what the other registered, not against what it has not yet.
+   */
+  async lock(tx: SyncDatabase, family: string): Promise<void> {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`search-sync:versions:${family}`}))`);
+  }
+
   /** Records versions seen for the first time (state `created`); existing ones are left as they are. */
   async register(
     db: SyncDatabase,

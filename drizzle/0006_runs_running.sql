@@ -1,0 +1,1 @@
+CREATE INDEX "runs_running_idx" ON "search_sync"."runs" USING btree ("family") WHERE outcome = 'running';
