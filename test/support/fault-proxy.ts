@@ -7,6 +7,10 @@ export interface FaultProxy {
   faultShare: number;
   /** Items faulted so far. */
   readonly faulted: number;
+  /** How long each `_bulk` request is held before it is forwarded: a slow cluster. */
+  bulkDelayMs: number;
+  /** `_bulk` requests received so far. */
+  readonly bulkRequests: number;
   /** Stops listening: clients get connection refused, as with a node that is down. */
   close(): Promise<void>;
   /** Listens again on the same port. */
@@ -21,6 +25,7 @@ export interface FaultProxy {
 export async function startFaultProxy(target: string, faultShare = 0): Promise<FaultProxy> {
   const upstream = new URL(target);
   let faulted = 0;
+  let bulkRequests = 0;
   let port = 0;
   let server: Server;
 
@@ -62,6 +67,10 @@ export async function startFaultProxy(target: string, faultShare = 0): Promise<F
     const headers = { ...req.headers } as Record<string, unknown>;
     delete headers['content-length'];
     const isBulk = req.method === 'POST' && url.split('?')[0].endsWith('/_bulk');
+    if (isBulk) {
+      bulkRequests++;
+      if (state.bulkDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, state.bulkDelayMs));
+    }
     const faults = new Map<number, number>();
     let kept: string[][] = [];
     if (isBulk && state.faultShare > 0) {
@@ -130,6 +139,10 @@ export async function startFaultProxy(target: string, faultShare = 0): Promise<F
     faultShare,
     get faulted() {
       return faulted;
+    },
+    bulkDelayMs: 0,
+    get bulkRequests() {
+      return bulkRequests;
     },
     close: () =>
       new Promise<void>((resolve) => {

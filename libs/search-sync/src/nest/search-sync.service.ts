@@ -50,8 +50,8 @@ export class SearchSyncService {
    */
   promote(family: string, version: number) {
     const { runner } = this.registry.get(family);
-    return runner.exclusive(async (fence) => {
-      await runner.sync.catchUp({ fence });
+    return runner.exclusive(async (fence, leaseLost) => {
+      await runner.sync.catchUp({ fence, leaseLost });
       return runner.sync.promote(version, { fence });
     });
   }

@@ -63,7 +63,7 @@ export class BulkLoader {
     this.inFlight = new Semaphore(this.options.concurrency);
   }
 
-  async load(operations: readonly IndexOperation[]): Promise<LoadResult> {
+  async load(operations: readonly IndexOperation[], halt?: AbortSignal): Promise<LoadResult> {
     const stats = {
       requests: 0,
       bytes: 0,
@@ -87,7 +87,13 @@ export class BulkLoader {
       const requests = cutRequests(pending, this.options.maxOperations, this.options.maxBytes);
       if (requests.length === 0) break;
       const outcomes = await Promise.all(
-        requests.map((request) => this.inFlight.run(() => this.send(request))),
+        requests.map((request) =>
+          this.inFlight.run(() => {
+            // Checked when a request gets its slot, not when it was cut: a lost lease stops what queues.
+            halt?.throwIfAborted();
+            return this.send(request);
+          }),
+        ),
       );
       for (const request of requests) {
         stats.requests++;
@@ -141,7 +147,7 @@ export class BulkLoader {
         break;
       }
       stats.retriedItems += retry.length;
-      await sleep(delay);
+      await sleep(delay, undefined, { signal: halt }).catch(() => halt?.throwIfAborted());
       pending = retry.map(({ request, item }) => ({
         op: item.op,
         bytes: item.bytes,

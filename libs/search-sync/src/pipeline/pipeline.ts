@@ -20,6 +20,8 @@ export interface PipelineRun<T> {
   readonly commit: (batch: LoadedBatch) => Promise<void>;
   /** Stops between batches; batches already being loaded finish and commit. */
   readonly signal?: AbortSignal;
+  /** Stops sending at once (the lease is lost): the run fails with the signal's reason. */
+  readonly halt?: AbortSignal;
 }
 
 export interface PipelineSummary {
@@ -54,7 +56,7 @@ export async function runPipeline<T>(run: PipelineRun<T>): Promise<PipelineSumma
   );
   const routed = route(run.reader.keys, run.targets)(enriched);
   const planned = transform<T>(run.reader.keys)(routed);
-  const loaded = load(run.loader, run.batchesInFlight)(planned);
+  const loaded = load(run.loader, run.batchesInFlight, run.halt)(planned);
 
   const summary = { from, horizon, batches: 0, changes: 0, operations: 0, deadLetters: 0, end: from };
   for await (const batch of loaded) {

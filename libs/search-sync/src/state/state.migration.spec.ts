@@ -41,7 +41,12 @@ const byName = <T extends { name: string }>(items: T[]) => items.sort((a, b) => 
  * and the `outcome = 'running'::text` PostgreSQL prints back.
  */
 const normalisePredicate = (predicate: string | null | undefined) =>
-  predicate ? predicate.toLowerCase().replace(/::text\b/g, '').replace(/[\s()"]/g, '') : null;
+  predicate
+    ? predicate
+        .toLowerCase()
+        .replace(/::text\b/g, '')
+        .replace(/[\s()"]/g, '')
+    : null;
 // Serial types are integers with a sequence default: information_schema shows the integer.
 const SERIAL: Record<string, string> = { bigserial: 'bigint', serial: 'integer', smallserial: 'smallint' };
 

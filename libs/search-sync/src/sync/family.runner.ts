@@ -70,7 +70,10 @@ export class FamilyRunner {
    * meanwhile (promote, rollback, retire, reconcile, replay); `work` gets the fence for commits of its
    * own. Waits for a run in progress, up to `waitMs`.
    */
-  async exclusive<T>(work: (fence: Fence) => Promise<T>, waitMs = 120_000): Promise<T> {
+  async exclusive<T>(
+    work: (fence: Fence, leaseLost: AbortSignal) => Promise<T>,
+    waitMs = 120_000,
+  ): Promise<T> {
     const { holder } = this.options;
     const deadline = Date.now() + waitMs;
     // While the work goes on, runs of this instance skip, as they do for a run in progress.
@@ -97,38 +100,48 @@ export class FamilyRunner {
   }
 
   /**
-   * Runs `work` while renewing the lease, since a parity check or reconcile of a large family can outlast
-   * its expiry; losing it meanwhile (an instance that took over after a stall) fails the work.
+   * Runs `work` while renewing the lease in the background (every TTL/3), since a run or a reconcile can
+   * outlast its expiry and a slow cluster can hold one bulk request for longer. Once the lease is lost (an
+   * instance took over after a stall, or renewals failed until it may have expired), `leaseLost` is
+   * aborted so the work sends nothing more, and the work fails with `LeaseLostError`.
    */
-  private async holding<T>(lease: Lease, work: (fence: Fence) => Promise<T>): Promise<T> {
+  private async holding<T>(
+    lease: Lease,
+    work: (fence: Fence, leaseLost: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     const { db, leaseTtlMs } = this.options;
-    let lost = false;
+    const lost = new AbortController();
+    const lose = () => lost.abort(new LeaseLostError(lease.family, lease.holder));
     let renewedAt = Date.now();
     let renewing: Promise<void> = Promise.resolve();
     const renewal = setInterval(
       () => {
         renewing = this.leases.renew(db, lease, leaseTtlMs).then(
           (renewed) => {
-            lost ||= !renewed;
             if (renewed) renewedAt = Date.now();
+            else lose();
           },
           // Unreachable database: the lease counts as lost once it may have expired.
           () => {
-            lost ||= Date.now() - renewedAt >= leaseTtlMs;
+            if (Date.now() - renewedAt >= leaseTtlMs) lose();
           },
         );
       },
       Math.max(100, leaseTtlMs / 3),
     );
     try {
-      const result = await work((tx) => this.fence(tx, lease));
-      if (lost) throw new LeaseLostError(lease.family, lease.holder);
+      const result = await work((tx) => this.fence(tx, lease), lost.signal);
+      lost.signal.throwIfAborted();
       return result;
+    } catch (error) {
+      // Whatever the work failed with once the lease was gone, losing it is the reason.
+      lost.signal.throwIfAborted();
+      throw error;
     } finally {
       clearInterval(renewal);
       // A renewal landing after the release would hold the lease for another TTL.
       await renewing;
-      await this.leases.release(db, lease);
+      await this.leases.release(db, lease).catch(() => undefined);
     }
   }
 
@@ -150,11 +163,9 @@ export class FamilyRunner {
     const runId = await this.runs.start(db, family, holder, lease.token);
     const { signal, dispose } = linkedSignal([options.signal, this.controller.signal]);
     try {
-      const report = await this.sync.run({
-        ...options,
-        signal,
-        fence: (tx) => this.fence(tx, lease),
-      });
+      const report = await this.holding(lease, (fence, leaseLost) =>
+        this.sync.run({ ...options, signal, fence, leaseLost }),
+      );
       await this.runs.finish(db, runId, {
         outcome: signal.aborted ? 'stopped' : 'succeeded',
         changes: report.changes,
@@ -163,14 +174,15 @@ export class FamilyRunner {
       });
       return { outcome: 'completed', report };
     } catch (error) {
-      await this.runs.finish(db, runId, {
-        outcome: 'failed',
-        error: error instanceof Error ? error.message : String(error),
-      });
+      await this.runs
+        .finish(db, runId, {
+          outcome: 'failed',
+          error: error instanceof Error ? error.message : String(error),
+        })
+        .catch(() => undefined);
       throw error;
     } finally {
       dispose();
-      await this.leases.release(db, lease);
     }
   }
 

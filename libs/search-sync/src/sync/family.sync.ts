@@ -120,7 +120,7 @@ export class FamilySync {
     });
     const loader = (bulkOptions = options.bulk): Loader => {
       const bulk = new BulkLoader(options.client, bulkOptions);
-      const load: Loader = (operations) => bulk.load(operations);
+      const load: Loader = (operations, halt) => bulk.load(operations, halt);
       return options.wrapLoader ? options.wrapLoader(load) : load;
     };
     this.loader = loader();
@@ -290,7 +290,9 @@ export class FamilySync {
    * Promotion does this under the lease first: the version to promote then stands where the serving one
    * does, however long ago the last run was.
    */
-  async catchUp(options: Pick<RunOptions, 'fence' | 'signal'> = {}): Promise<GroupReport | null> {
+  async catchUp(
+    options: Pick<RunOptions, 'fence' | 'leaseLost' | 'signal'> = {},
+  ): Promise<GroupReport | null> {
     const { live } = await this.startRun();
     return live.length > 0 ? this.runGroup(live, options) : null;
   }
@@ -372,6 +374,7 @@ export class FamilySync {
         options.onBatch?.({ changes: batch.changeCount, operations: batch.operations.length });
       },
       signal: options.signal,
+      halt: options.leaseLost,
     });
     const report: GroupReport = {
       versions: targets.map((t) => t.version),

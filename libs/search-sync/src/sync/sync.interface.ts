@@ -70,6 +70,11 @@ export interface RunOptions {
    * The lease's fencing check goes here.
    */
   readonly fence?: (tx: SyncDatabase) => Promise<void>;
+  /**
+   * Aborted (with a `LeaseLostError`) once the family's lease is lost: from then on nothing more is
+   * sent to OpenSearch, not even the retries of a batch in flight, and the run fails.
+   */
+  readonly leaseLost?: AbortSignal;
   /** Called after each committed batch (progress bars, metrics). */
   readonly onBatch?: (batch: { readonly changes: number; readonly operations: number }) => void;
   /**
