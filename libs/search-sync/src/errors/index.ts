@@ -2,6 +2,7 @@ export { SearchSyncBootstrapError } from './bootstrap.error.js';
 export { CaptureNotInstalledError } from './capture-not-installed.error.js';
 export { ClusterUnavailableError } from './cluster-unavailable.error.js';
 export { SearchSyncConfigurationError } from './configuration.error.js';
+export { DatabaseFailedError } from './database-failed.error.js';
 export { DefinitionChangedError } from './definition-changed.error.js';
 export { IndexMissingError } from './index-missing.error.js';
 export { InvalidIdentifierError } from './invalid-identifier.error.js';

@@ -5,6 +5,9 @@ export const messages = {
   clusterUnavailable: (detail: string) =>
     `OpenSearch is unreachable or rejected every operation (${detail}). No checkpoint was moved: ` +
     'check the cluster and its URL, then run again.',
+  databaseFailed: (family: string, detail: string) =>
+    `Family "${family}": the database failed (${detail}). No checkpoint moved past what was indexed: ` +
+    'the next run resumes from them once the database answers again.',
   captureNotInstalled: (table: string, missing: string) =>
     `Table "${table}" has no change capture (${missing} is missing). Apply changeCaptureSql() in a migration ` +
     'or call installChangeCapture() for it.',

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SyncDatabase } from '../database/database.type.js';
+import { databaseFailure } from '../errors/database-failure.util.js';
 import { LeaseBusyError } from '../errors/lease-busy.error.js';
 import { LeaseLostError } from '../errors/lease-lost.error.js';
 import type { Lease, LeaseAttempt } from '../leases/lease.store.js';
@@ -58,9 +59,13 @@ export class FamilyRunner {
         reason: `held by ${this.options.holder} (this instance)`,
       });
     }
-    const run = this.runWithLease(options).finally(() => {
-      this.current = null;
-    });
+    const run = this.runWithLease(options)
+      .catch((error: unknown) => {
+        throw databaseFailure(this.sync.name, error);
+      })
+      .finally(() => {
+        this.current = null;
+      });
     this.current = run;
     return run;
   }
@@ -92,6 +97,8 @@ export class FamilyRunner {
         const attempt = await this.acquire();
         if (attempt.acquired) return await this.holding(attempt.lease, work);
         if (Date.now() > deadline) throw new LeaseBusyError(this.sync.name, attempt.heldBy);
+      } catch (error) {
+        throw databaseFailure(this.sync.name, error);
       } finally {
         done();
       }
