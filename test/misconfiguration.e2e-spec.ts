@@ -94,6 +94,42 @@ describe('misconfiguration fails bootstrap with a message naming the class, fami
     );
   });
 
+  it('a version whose transform behaves differently through a helper it calls, its own text unchanged', async () => {
+    const name = family('helper');
+    await database.client`insert into categories (name) values ('Garden'), ('Kitchen'), ('Tools')`;
+    // The demo's pattern: the decorated method calls a helper; the helper changes in a later deployment.
+    let style: 'upper' | 'lower' = 'upper';
+    const label = (text: string) => (style === 'upper' ? text.toUpperCase() : text.toLowerCase());
+    @SearchIndex(name, { source: categories })
+    @Injectable()
+    class LabelledCategories {
+      @IndexVersion(1, { settings: { number_of_replicas: 0 } })
+      v1(category: { name: string }) {
+        return { title: label(category.name) };
+      }
+    }
+    const first = await createTestApp({
+      database: database.db,
+      opensearch: client,
+      indexes: [LabelledCategories],
+    });
+    await first.close();
+    // The same code boots again: same text, same behaviour.
+    const again = await createTestApp({
+      database: database.db,
+      opensearch: client,
+      indexes: [LabelledCategories],
+    });
+    await again.close();
+
+    style = 'lower';
+    const error = await bootstrapError([LabelledCategories]);
+    expect(error.cause).toBeInstanceOf(DefinitionChangedError);
+    expect(error.message).toMatch(
+      /^LabelledCategories \(family ".+"\): Family ".+", version 1: its transform now makes another document of row "\d+".*Bump the version/,
+    );
+  });
+
   it('a refused deployment registers no new version and creates no index', async () => {
     const name = family('refused');
     const registered = async () =>

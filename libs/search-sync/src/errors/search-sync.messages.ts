@@ -20,6 +20,10 @@ export const messages = {
   definitionChanged: (family: string, version: number) =>
     `Family "${family}", version ${version}: its mappings, settings, filter or transform changed since the ` +
     'version was created. Bump the version number to build a new index, or restore the old definition.',
+  behaviourChanged: (family: string, version: number, documentId: string) =>
+    `Family "${family}", version ${version}: its transform now makes another document of row "${documentId}" ` +
+    'than when the version was created, though the row did not change (a helper it calls, or its filter, ' +
+    'changed). Bump the version number to build a new index, or restore the old behaviour.',
   unknownFamily: (family: string, known: readonly string[]) =>
     `No family "${family}" is declared. Declared families: ${known.join(', ') || 'none'}.`,
   promotionRefused: (family: string, version: number, reason: string) =>

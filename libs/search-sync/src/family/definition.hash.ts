@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { VersionDefinition } from './family.definition.js';
 
 /** Objects with their keys sorted, so the hash does not depend on the order keys were written in. */
-function canonical(value: unknown): unknown {
+export function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
   if (value && typeof value === 'object') {
     return Object.fromEntries(

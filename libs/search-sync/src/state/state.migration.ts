@@ -50,8 +50,10 @@ create table if not exists ${s}.versions (
   delete_after timestamptz,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
+  sample jsonb,
   primary key (family, version)
 );
+alter table ${s}.versions add column if not exists sample jsonb;
 create table if not exists ${s}.leases (
   family text primary key,
   holder text not null,

@@ -12,6 +12,7 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import { assertSqlIdentifier } from '../utils/identifier.util.js';
+import type { SampledDocument } from '../versions/version.sample.js';
 
 export const DEFAULT_STATE_SCHEMA = 'search_sync';
 
@@ -84,6 +85,11 @@ export function defineStateTables(schemaName: string = DEFAULT_STATE_SCHEMA) {
       promotedAt: timestamp('promoted_at', { withTimezone: true }),
       /** For a retired version, when its index may be deleted. */
       deleteAfter: timestamp('delete_after', { withTimezone: true }),
+      /**
+       * What the version's transform made of a few source rows when the version was created (hashes of
+       * the documents), so a bootstrap can tell that its behaviour changed though its text did not.
+       */
+      sample: jsonb('sample').$type<readonly SampledDocument[]>(),
       createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
       updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     },

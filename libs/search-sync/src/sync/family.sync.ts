@@ -40,6 +40,7 @@ import { Reconciler } from '../reconcile/reconciler.js';
 import { DEFAULT_STATE_SCHEMA } from '../state/state.schema.js';
 import { linkedSignal } from '../utils/abort.util.js';
 import { VersionStore } from '../versions/version.store.js';
+import { bootstrapFamily } from './family.bootstrap.js';
 import { createPlanner, type Planner } from './family.planner.js';
 import type {
   BackfillProgress,
@@ -178,53 +179,19 @@ export class FamilySync {
    * indexes; a new version's index starts with backfill settings. A bootstrap that fails writes nothing:
    * the check, the registration and the indexes it builds stand or fall together.
    */
-  async prepare(): Promise<void> {
-    const [state] = await queryRows<{ ready: boolean }>(
-      this.db,
-      sql`select to_regclass(${`"${this.stateSchema}".versions`}) is not null
-        and to_regclass(${`"${this.stateSchema}".runs`}) is not null as ready`,
-    );
-    if (!state.ready) throw new StateNotInstalledError(this.stateSchema);
-    if ((this.definition.capture ?? exactCapture()).tombstones) {
-      await assertChangeCaptureInstalled(this.db, this.source, this.stateSchema);
-    }
-    const built: string[] = [];
-    try {
-      await this.db.transaction(async (tx) => {
-        await this.versionStore.lock(tx, this.name);
-        const stored = new Map((await this.versionStore.list(tx, this.name)).map((v) => [v.version, v]));
-        for (const target of this.targets) {
-          const record = stored.get(target.version);
-          if (record && record.definitionHash !== target.definitionHash) {
-            throw new DefinitionChangedError(this.name, target.version);
-          }
-        }
-        await this.versionStore.register(
-          tx,
-          this.targets
-            .filter((t) => !stored.has(t.version))
-            .map((t) => ({
-              family: this.name,
-              version: t.version,
-              indexName: t.index,
-              definitionHash: t.definitionHash,
-            })),
-        );
-        for (const target of this.targets) {
-          const state = stored.get(target.version)?.state ?? 'created';
-          if (state === 'retired') continue;
-          if (await ensureIndex(this.client, target, keyFieldType(this.source.keys), state === 'created'))
-            built.push(target.index);
-          if (state === 'created')
-            await this.versionStore.setState(tx, this.name, target.version, 'backfilling');
-        }
-      });
-    } catch (error) {
-      // With its registration rolled back, an index built here would be adopted as it is by the next
-      // deployment of that version number, whatever mappings that one declares.
-      await Promise.all(built.map((index) => this.client.indices.delete({ index }, { ignore: [404] })));
-      throw error;
-    }
+  prepare(): Promise<void> {
+    return bootstrapFamily({
+      family: this.name,
+      db: this.db,
+      client: this.client,
+      stateSchema: this.stateSchema,
+      source: this.source,
+      tombstones: (this.definition.capture ?? exactCapture()).tombstones,
+      reader: this.reader,
+      versions: this.versionStore,
+      targets: this.targets,
+      plan: (target) => async (rows) => this.plan(rows, [{ ...target, checkpoint: null }]),
+    });
   }
 
   /**

@@ -6,6 +6,7 @@ import {
   stateTables,
   type VersionState,
 } from '../state/state.schema.js';
+import type { SampledDocument } from './version.sample.js';
 
 export interface VersionRecord {
   readonly family: string;
@@ -15,6 +16,8 @@ export interface VersionRecord {
   readonly definitionHash: string;
   readonly promotedAt: Date | null;
   readonly deleteAfter: Date | null;
+  /** What the version made of a few rows when it was created (see `version.sample.ts`). */
+  readonly sample: readonly SampledDocument[] | null;
 }
 
 /** Versions as stored: their lifecycle state and the hash of the definition they were created with. */
@@ -41,7 +44,7 @@ export class VersionStore {
   /** Records versions seen for the first time (state `created`); existing ones are left as they are. */
   async register(
     db: SyncDatabase,
-    records: readonly Omit<VersionRecord, 'state' | 'promotedAt' | 'deleteAfter'>[],
+    records: readonly Omit<VersionRecord, 'state' | 'promotedAt' | 'deleteAfter' | 'sample'>[],
   ): Promise<void> {
     if (records.length === 0) return;
     const { versions } = this.tables;
@@ -49,6 +52,14 @@ export class VersionStore {
       .insert(versions)
       .values(records.map((r) => ({ ...r, state: 'created' as const })))
       .onConflictDoNothing();
+  }
+
+  async setSample(db: SyncDatabase, family: string, version: number, sample: readonly SampledDocument[]) {
+    const { versions } = this.tables;
+    await db
+      .update(versions)
+      .set({ sample, updatedAt: sql`now()` })
+      .where(and(eq(versions.family, family), eq(versions.version, version)));
   }
 
   async setState(

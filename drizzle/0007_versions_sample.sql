@@ -1,0 +1,1 @@
+ALTER TABLE "search_sync"."versions" ADD COLUMN "sample" jsonb;
