@@ -70,7 +70,7 @@ function printStatus(statuses: readonly FamilyStatus[]): void {
     if (status.horizon.holder) {
       const { pid, since } = status.horizon.holder;
       console.log(
-        `  ${status.horizon.waitingChanges} changes wait for transaction of backend ${pid}, open since ${since.toISOString()}`,
+        `  transaction of backend ${pid} open since ${since.toISOString()}: ${status.horizon.changesPastHorizon} later changes were read past it`,
       );
     }
   }

@@ -4,6 +4,7 @@ import type { SyncExecutor } from '../database/database.type.js';
 import { queryRows } from '../database/database.type.js';
 import { SearchSyncConfigurationError } from '../errors/configuration.error.js';
 import type { SyncSource } from '../family/sync-source.js';
+import type { ReadBound } from '../pipeline/extract.stage.js';
 import { CHANGE_KEY_COLUMN, ROW_VERSION_COLUMN } from './change-capture.columns.js';
 
 /**
@@ -32,7 +33,9 @@ export interface BoundChangeCapture {
    * read selects the whole row anyway, so it takes them from there instead of selecting them twice.
    */
   readonly rowProperties?: { readonly changeKey: string; readonly rowVersion: string };
-  /** The exclusive upper bound of change keys that are final. */
+  /** Which change keys are final now: below `below`, except those `inProgress`. */
+  bound(db: SyncExecutor): Promise<ReadBound>;
+  /** The oldest change key that can still change (a transaction in progress), for pruning and status. */
   horizon(db: SyncExecutor): Promise<number>;
 }
 
@@ -42,8 +45,9 @@ function findColumn(source: SyncSource, name: string): PgColumn | undefined {
 }
 
 /**
- * Exact capture (the default): change key = id of the last writing transaction, horizon = the oldest
- * transaction still running. No committed change can ever appear behind the horizon, so nothing is missed.
+ * Exact capture (the default): change key = id of the last writing transaction; a read is bounded by a
+ * snapshot, so every committed change is read exactly once its transaction has ended, and a transaction
+ * left open holds back only its own changes.
  */
 export function exactCapture(): ChangeCapture {
   return {
@@ -66,6 +70,16 @@ export function exactCapture(): ChangeCapture {
         rowProperties: {
           changeKey: source.properties.get(CHANGE_KEY_COLUMN)!,
           rowVersion: source.properties.get(ROW_VERSION_COLUMN)!,
+        },
+        // One snapshot, as PgQ bounds its batches: transactions below its xmax that it does not list as
+        // in progress are finished; those it lists are read by id once a later snapshot sees them end.
+        async bound(db) {
+          const [row] = await queryRows<{ xmax: string; xip: string[] }>(
+            db,
+            sql`select pg_snapshot_xmax(s)::text as xmax, array(select x::text from pg_snapshot_xip(s) x) as xip
+              from (select pg_current_snapshot() as s) as snapshot`,
+          );
+          return { below: Number(row.xmax), inProgress: row.xip.map(Number) };
         },
         async horizon(db) {
           const [row] = await queryRows<{ horizon: string }>(
@@ -110,6 +124,9 @@ export function timestampCapture(column: PgColumn, options: TimestampCaptureOpti
         orderKey: column,
         orderValue: (value) => sql`(${epoch} + ${value}::bigint * interval '1 microsecond')`,
         rowVersion: micros,
+        async bound(db) {
+          return { below: await this.horizon(db), inProgress: [] };
+        },
         async horizon(db) {
           const [row] = await queryRows<{ horizon: string }>(
             db,

@@ -6,8 +6,8 @@ import { SearchSyncConfigurationError } from '../errors/configuration.error.js';
 import type { KeyColumn, SyncSource } from '../family/sync-source.js';
 import { documentId } from '../keys/document-id.js';
 import type { KeyRange } from '../keys/key.range.js';
-import type { ChangePosition, KeyValue } from '../pipeline/change-position.js';
-import type { ChangeReader } from '../pipeline/extract.stage.js';
+import type { ChangePosition, Checkpoint, KeyValue } from '../pipeline/change-position.js';
+import type { ChangeReader, ReadBound, ReadScope } from '../pipeline/extract.stage.js';
 import type { SourceChange } from '../pipeline/pipeline.interface.js';
 import { tombstoneTableName } from './change-capture.migration.js';
 import type { BoundChangeCapture, ChangeCapture } from './change-capture.mode.js';
@@ -38,6 +38,13 @@ type ExtractedRow = Record<string, unknown> & {
   __rv?: string | number;
   __del?: boolean;
 };
+
+/** Transaction ids as one bigint[] parameter. */
+const numbers = (ids: readonly number[]) => sql`${`{${ids.join(',')}}`}::bigint[]`;
+
+/** `after`, or a change of one of the checkpoint's pending transactions. */
+const withPending = (after: SQL, changeKey: SQL | PgColumn, checkpoint: Checkpoint): SQL =>
+  checkpoint.pending?.length ? sql`(${after} or ${changeKey} = any(${numbers(checkpoint.pending)}))` : after;
 
 /** Reads a source's changes with Drizzle: one statement per page of rows, one per page of tombstones. */
 export class DrizzleChangeReader implements ChangeReader {
@@ -74,18 +81,25 @@ export class DrizzleChangeReader implements ChangeReader {
     }
   }
 
+  bound(): Promise<ReadBound> {
+    return this.capture.bound(this.db);
+  }
+
   horizon(): Promise<number> {
     return this.capture.horizon(this.db);
   }
 
   async readRows(
     after: ChangePosition | null,
-    horizon: number,
+    scope: ReadScope,
     limit: number,
   ): Promise<SourceChange<unknown>[]> {
     const { capture, keys } = this;
     const where = sql.join(
-      [sql`${capture.orderKey} < ${capture.orderValue(horizon)}`, ...(after ? [this.rowsAfter(after)] : [])],
+      [
+        this.inScope(capture.orderKey, scope, (upTo) => this.rowsAfter(upTo)),
+        ...(after ? [this.rowsAfter(after)] : []),
+      ],
       sql` and `,
     );
     const orderBy = [asc(capture.orderKey as PgColumn), ...keyOrderSql(keys, tableKeyColumn)];
@@ -95,12 +109,12 @@ export class DrizzleChangeReader implements ChangeReader {
 
   async readTombstones(
     after: ChangePosition | null,
-    horizon: number,
+    scope: ReadScope,
     upTo: ChangePosition | null,
     limit: number,
   ): Promise<SourceChange<unknown>[]> {
     const { keys } = this;
-    const conditions = [sql`change_key < ${horizon}::bigint`];
+    const conditions = [this.inScope(sql`change_key`, scope, (position) => this.tombstonesAfter(position))];
     if (after) conditions.push(this.tombstonesAfter(after));
     if (upTo) conditions.push(sql`not ${this.tombstonesAfter(upTo)}`);
     const rows = await queryRows<Record<string, unknown>>(
@@ -128,19 +142,19 @@ export class DrizzleChangeReader implements ChangeReader {
   }
 
   /**
-   * How many changes (rows and tombstones) lie after `after` in the change order (all of them when
-   * null): by full position, so changes left inside the checkpoint's own transaction count too. `below`
-   * bounds the change key (the horizon).
+   * How many changes (rows and tombstones) a version with this checkpoint has not applied (all of them
+   * when null): by full position, so changes left inside the checkpoint's own transaction count too, and
+   * those of the transactions it left pending. `below` bounds the change key.
    */
-  countAfter(after: ChangePosition | null, below?: number): Promise<number> {
+  countAfter(after: Checkpoint | null, below?: number): Promise<number> {
     const { capture } = this;
     return this.count(
       [
-        after ? this.rowsAfter(after) : sql`true`,
+        after ? this.rowsNotApplied(after) : sql`true`,
         below === undefined ? sql`true` : sql`${capture.orderKey} < ${capture.orderValue(below)}`,
       ],
       [
-        after ? this.tombstonesAfter(after) : sql`true`,
+        after ? this.tombstonesNotApplied(after) : sql`true`,
         below === undefined ? sql`true` : sql`change_key < ${below}::bigint`,
       ],
     );
@@ -193,7 +207,7 @@ export class DrizzleChangeReader implements ChangeReader {
 
   /**
    * Deletes the tombstones every version of every family has applied: those below the lowest checkpoint
-   * of all versions not retired (one with no checkpoint yet counts as 0, so nothing goes while it may have
+   * (or transaction it left pending) of all versions not retired (one with no checkpoint yet counts as 0, so nothing goes while it may have
    * loaded documents it has not recorded). Other families may read this table too, hence all of them.
    */
   async pruneTombstones(): Promise<number> {
@@ -203,7 +217,8 @@ export class DrizzleChangeReader implements ChangeReader {
       this.db,
       sql`with pruned as (
         delete from ${this.tombstoneTable} where change_key < (
-          select coalesce(min(coalesce(c.change_key, 0)), 0) from ${state}.versions v
+          select coalesce(min(coalesce(least(c.change_key, (select min(p) from unnest(c.pending) p)), 0)), 0)
+          from ${state}.versions v
           left join ${state}.checkpoints c on c.family = v.family and c.version = v.version
           where v.state <> 'retired')
         returning 1)
@@ -249,6 +264,35 @@ export class DrizzleChangeReader implements ChangeReader {
       this.extras(),
     )) as ExtractedRow[];
     return rows.map((row) => this.toChange(row));
+  }
+
+  /** The changes a scope lets a read see, on a change-key column (`orderKey` or a tombstone's). */
+  private inScope(
+    changeKey: SQL | PgColumn,
+    scope: ReadScope,
+    after: (position: ChangePosition) => SQL,
+  ): SQL {
+    const { capture } = this;
+    if (scope.kind === 'transactions') {
+      const ids = sql`${changeKey} = any(${numbers(scope.ids)})`;
+      return scope.upTo ? sql`${ids} and not ${after(scope.upTo)}` : ids;
+    }
+    const value =
+      changeKey === capture.orderKey ? capture.orderValue(scope.below) : sql`${scope.below}::bigint`;
+    const below = sql`${changeKey} < ${value}`;
+    return scope.inProgress.length === 0
+      ? below
+      : sql`${below} and ${changeKey} <> all(${numbers(scope.inProgress)})`;
+  }
+
+  /** Rows a version with this checkpoint has not applied: after its position, or of a pending transaction. */
+  rowsNotApplied(checkpoint: Checkpoint): SQL {
+    return withPending(this.rowsAfter(checkpoint), this.capture.orderKey, checkpoint);
+  }
+
+  /** Tombstones a version with this checkpoint has not applied. */
+  tombstonesNotApplied(checkpoint: Checkpoint): SQL {
+    return withPending(this.tombstonesAfter(checkpoint), sql`change_key`, checkpoint);
   }
 
   /** Rows whose change position is after `position`. */

@@ -2,7 +2,7 @@ import { type SQL, sql } from 'drizzle-orm';
 import type { SyncExecutor } from '../database/database.type.js';
 import { queryRows } from '../database/database.type.js';
 import type { KeyColumn } from '../family/sync-source.js';
-import type { ChangePosition, KeyValue } from '../pipeline/change-position.js';
+import type { Checkpoint, KeyValue } from '../pipeline/change-position.js';
 import { DEFAULT_STATE_SCHEMA } from '../state/state.schema.js';
 
 /**
@@ -16,12 +16,21 @@ export class CheckpointStore {
     this.table = sql`${sql.identifier(stateSchema)}.checkpoints`;
   }
 
-  async read(db: SyncExecutor, family: string): Promise<Map<number, ChangePosition>> {
-    const rows = await queryRows<{ version: number; change_key: string; key: KeyValue[] }>(
+  async read(db: SyncExecutor, family: string): Promise<Map<number, Checkpoint>> {
+    const rows = await queryRows<{ version: number; change_key: string; key: KeyValue[]; pending: string[] }>(
       db,
-      sql`select version, change_key::text as change_key, key from ${this.table} where family = ${family}`,
+      sql`select version, change_key::text as change_key, key, pending::text[] as pending
+        from ${this.table} where family = ${family}`,
     );
-    return new Map(rows.map((row) => [row.version, { changeKey: Number(row.change_key), key: row.key }]));
+    return new Map(
+      rows.map((row) => [
+        row.version,
+        // Without pending transactions a checkpoint is a plain position.
+        row.pending.length > 0
+          ? { changeKey: Number(row.change_key), key: row.key, pending: row.pending.map(Number) }
+          : { changeKey: Number(row.change_key), key: row.key },
+      ]),
+    );
   }
 
   /** When each version's checkpoint last moved. */
@@ -34,14 +43,15 @@ export class CheckpointStore {
   }
 
   /**
-   * Moves the checkpoints of `versions` to `position` where that is forward; returns the versions that
-   * moved. `guard` is an extra SQL condition that must hold (the lease's fencing token, for one).
+   * Moves the checkpoints of `versions` to `position` (with the transactions it leaves pending) where
+   * that is forward; returns the versions that moved. `guard` is an extra SQL condition that must hold
+   * (the lease's fencing token, for one).
    */
   async advance(
     db: SyncExecutor,
     family: string,
     versions: readonly number[],
-    position: ChangePosition,
+    position: Checkpoint,
     keys: readonly KeyColumn[],
     guard: SQL = sql`true`,
   ): Promise<number[]> {
@@ -58,18 +68,39 @@ export class CheckpointStore {
       );
     const rows = await queryRows<{ version: number }>(
       db,
-      sql`insert into ${this.table} as c (family, version, change_key, key)
-        select ${family}, v.version, ${position.changeKey}::bigint, ${keyJson}::jsonb
+      sql`insert into ${this.table} as c (family, version, change_key, key, pending)
+        select ${family}, v.version, ${position.changeKey}::bigint, ${keyJson}::jsonb, ${transactionIds(position.pending ?? [])}
         from (values ${sql.join(
           versions.map((version) => sql`(${version}::int)`),
           sql`, `,
         )}) as v(version)
         where ${guard}
         on conflict (family, version) do update
-          set change_key = excluded.change_key, key = excluded.key, updated_at = now()
+          set change_key = excluded.change_key, key = excluded.key, pending = excluded.pending, updated_at = now()
           where (c.change_key, ${typed(sql`c.key`)}) < (excluded.change_key, ${typed(sql`excluded.key`)})
         returning version`,
     );
     return rows.map((row) => row.version);
   }
+
+  /**
+   * Takes finished transactions out of the pending ones of `versions`, once every change of theirs is
+   * applied; the position does not move. Only ever removes.
+   */
+  async settle(
+    db: SyncExecutor,
+    family: string,
+    versions: readonly number[],
+    finished: readonly number[],
+    guard: SQL = sql`true`,
+  ): Promise<void> {
+    if (versions.length === 0 || finished.length === 0) return;
+    await db.execute(
+      sql`update ${this.table} set pending = array(select x from unnest(pending) x where x <> all(${transactionIds(finished)}))
+        where family = ${family} and version = any(${`{${versions.join(',')}}`}::int[]) and ${guard}`,
+    );
+  }
 }
+
+/** Transaction ids as one bigint[] parameter. */
+const transactionIds = (ids: readonly number[]) => sql`${`{${ids.join(',')}}`}::bigint[]`;

@@ -7,6 +7,28 @@ export interface ChangePosition {
   readonly key: readonly KeyValue[];
 }
 
+/**
+ * A version's checkpoint: every change at or before its position is applied, except those of the
+ * `pending` transactions, which were still in progress when the read that reached it was bounded (a
+ * later run reads them by id once they have finished).
+ */
+export interface Checkpoint extends ChangePosition {
+  readonly pending?: readonly number[];
+}
+
+/** Whether a change is one a version with this checkpoint has not applied yet. */
+export function isAfterCheckpoint(
+  keys: readonly KeyColumn[],
+  position: ChangePosition,
+  checkpoint: Checkpoint | null,
+): boolean {
+  if (!checkpoint) return true;
+  return (
+    comparePositions(keys, position, checkpoint) > 0 ||
+    (checkpoint.pending?.includes(position.changeKey) ?? false)
+  );
+}
+
 /** Key values as they travel through JSON: bigint keys are decimal strings. */
 export type KeyValue = number | string;
 

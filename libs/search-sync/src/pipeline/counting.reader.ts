@@ -10,12 +10,12 @@ export function countingReader(reader: ChangeReader, counter: ReadCounter): Chan
   return {
     keys: reader.keys,
     tombstones: reader.tombstones,
-    horizon: () => reader.horizon(),
-    readTombstones: (after, horizon, upTo, limit) => reader.readTombstones(after, horizon, upTo, limit),
-    async readRows(after, horizon, limit) {
+    bound: () => reader.bound(),
+    readTombstones: (after, scope, upTo, limit) => reader.readTombstones(after, scope, upTo, limit),
+    async readRows(after, scope, limit) {
       const started = performance.now();
       try {
-        return await reader.readRows(after, horizon, limit);
+        return await reader.readRows(after, scope, limit);
       } finally {
         counter.rowQueries++;
         counter.rowQueryMs += performance.now() - started;

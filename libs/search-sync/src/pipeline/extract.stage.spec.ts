@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { KeyColumn } from '../family/sync-source.js';
 import { type ChangePosition, comparePositions } from './change-position.js';
-import { type ChangeReader, extractChanges } from './extract.stage.js';
+import { type ChangeReader, extractChanges, type ReadScope } from './extract.stage.js';
 import type { SourceChange } from './pipeline.interface.js';
 
 const keys = [{ kind: 'number' } as KeyColumn];
@@ -16,6 +16,16 @@ const change = (changeKey: number, id: number, deleted = false): SourceChange<un
   record: deleted ? null : { id },
 });
 
+const EVERYTHING: ReadScope = { kind: 'snapshot', below: Number.MAX_SAFE_INTEGER, inProgress: [] };
+
+/** What a scope lets a read see, as the SQL reader's conditions do. */
+function inScope(position: ChangePosition, scope: ReadScope): boolean {
+  if (scope.kind === 'transactions') {
+    return scope.ids.includes(position.changeKey) && (!scope.upTo || !after(position, scope.upTo));
+  }
+  return position.changeKey < scope.below && !scope.inProgress.includes(position.changeKey);
+}
+
 /** An in-memory source: sorted rows and tombstones, answering pages like the SQL reader. */
 function memoryReader(rows: SourceChange<unknown>[], tombstones: SourceChange<unknown>[]) {
   const sort = (list: SourceChange<unknown>[]) =>
@@ -27,21 +37,21 @@ function memoryReader(rows: SourceChange<unknown>[], tombstones: SourceChange<un
     tombstones: true,
     rowQueries: 0,
     rowsRead: 0,
-    horizon: async () => Number.MAX_SAFE_INTEGER,
-    async readRows(from, horizon, limit) {
+    bound: async () => ({ below: Number.MAX_SAFE_INTEGER, inProgress: [] }),
+    async readRows(from, scope, limit) {
       reader.rowQueries++;
       const page = sortedRows
-        .filter((r) => after(r.position, from) && r.position.changeKey < horizon)
+        .filter((r) => after(r.position, from) && inScope(r.position, scope))
         .slice(0, limit);
       reader.rowsRead += page.length;
       return page;
     },
-    async readTombstones(from, horizon, upTo, limit) {
+    async readTombstones(from, scope, upTo, limit) {
       return sortedTombstones
         .filter(
           (t) =>
             after(t.position, from) &&
-            t.position.changeKey < horizon &&
+            inScope(t.position, scope) &&
             (!upTo || comparePositions(keys, t.position, upTo) <= 0),
         )
         .slice(0, limit);
@@ -52,7 +62,7 @@ function memoryReader(rows: SourceChange<unknown>[], tombstones: SourceChange<un
 
 async function collect(reader: ChangeReader, batchSize: number, from: ChangePosition | null = null) {
   const batches = [];
-  for await (const batch of extractChanges(reader, { from, horizon: Number.MAX_SAFE_INTEGER, batchSize })) {
+  for await (const batch of extractChanges(reader, { from, scope: EVERYTHING, batchSize })) {
     batches.push(batch);
   }
   return batches;
@@ -72,7 +82,7 @@ describe('extractChanges', () => {
   it('asks for the next page before handing a batch on, and never past the last page', async () => {
     const rows = Array.from({ length: 25 }, (_, i) => change(1 + i, i));
     const reader = memoryReader(rows, []);
-    const batches = extractChanges(reader, { from: null, horizon: Number.MAX_SAFE_INTEGER, batchSize: 10 });
+    const batches = extractChanges(reader, { from: null, scope: EVERYTHING, batchSize: 10 });
     await batches.next();
     // The second page is on its way while the first batch is being transformed and loaded.
     expect(reader.rowQueries).toBe(2);
@@ -85,7 +95,7 @@ describe('extractChanges', () => {
     const stopping = memoryReader(rows, []);
     const stopped = extractChanges(stopping, {
       from: null,
-      horizon: Number.MAX_SAFE_INTEGER,
+      scope: EVERYTHING,
       batchSize: 10,
       signal: controller.signal,
     });

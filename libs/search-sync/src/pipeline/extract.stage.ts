@@ -2,18 +2,36 @@ import type { KeyColumn } from '../family/sync-source.js';
 import { type ChangePosition, comparePositions } from './change-position.js';
 import type { ChangeBatch, SourceChange } from './pipeline.interface.js';
 
+/**
+ * Which committed changes a read may see. A snapshot bound reads past a transaction left open: the
+ * changes of every transaction the snapshot saw finished, below its `xmax`, the ones in progress left
+ * out (and remembered with the checkpoint). A transactions bound reads the changes of given finished
+ * transactions at or before a position: the ones a checkpoint left pending.
+ */
+export type ReadScope =
+  | { readonly kind: 'snapshot'; readonly below: number; readonly inProgress: readonly number[] }
+  | { readonly kind: 'transactions'; readonly ids: readonly number[]; readonly upTo: ChangePosition | null };
+
+/** A snapshot of the source's transactions, taken once per run. */
+export interface ReadBound {
+  /** Change keys at or above it were not committed when the bound was taken (the snapshot's xmax). */
+  readonly below: number;
+  /** Change keys below `below` still in progress then (the snapshot's xip). */
+  readonly inProgress: readonly number[];
+}
+
 /** Where extraction reads from: one query for rows and one for tombstones per batch. */
 export interface ChangeReader {
   readonly keys: readonly KeyColumn[];
   readonly tombstones: boolean;
-  /** The exclusive upper bound of change keys that can no longer change. */
-  horizon(): Promise<number>;
-  /** Rows after `after` with a change key below `horizon`, in change order, at most `limit`. */
-  readRows(after: ChangePosition | null, horizon: number, limit: number): Promise<SourceChange<unknown>[]>;
+  /** Which changes are final now. */
+  bound(): Promise<ReadBound>;
+  /** Rows after `after` within `scope`, in change order, at most `limit`. */
+  readRows(after: ChangePosition | null, scope: ReadScope, limit: number): Promise<SourceChange<unknown>[]>;
   /** The same for tombstones, also bounded by `upTo` (inclusive) when the row page was full. */
   readTombstones(
     after: ChangePosition | null,
-    horizon: number,
+    scope: ReadScope,
     upTo: ChangePosition | null,
     limit: number,
   ): Promise<SourceChange<unknown>[]>;
@@ -21,7 +39,7 @@ export interface ChangeReader {
 
 export interface ExtractOptions {
   readonly from: ChangePosition | null;
-  readonly horizon: number;
+  readonly scope: ReadScope;
   readonly batchSize: number;
   readonly signal?: AbortSignal;
 }
@@ -42,14 +60,14 @@ export async function* extractChanges(
   options: ExtractOptions,
 ): AsyncGenerator<ChangeBatch<unknown>> {
   const compare = (a: ChangePosition, b: ChangePosition) => comparePositions(reader.keys, a, b);
-  const { horizon, batchSize } = options;
+  const { scope, batchSize } = options;
   let cursor = options.from;
   let carried: SourceChange<unknown> | null = null;
   const readPage = async (): Promise<SourceChange<unknown>[]> => {
     const first = carried;
     return first
-      ? [first, ...(await reader.readRows(first.position, horizon, batchSize))]
-      : reader.readRows(cursor, horizon, batchSize + 1);
+      ? [first, ...(await reader.readRows(first.position, scope, batchSize))]
+      : reader.readRows(cursor, scope, batchSize + 1);
   };
   let prefetched: Promise<SourceChange<unknown>[]> | null = null;
   for (let sequence = 0; !options.signal?.aborted; sequence++) {
@@ -60,9 +78,7 @@ export async function* extractChanges(
     let rows = more ? fetched.slice(0, batchSize) : fetched;
     let end = more ? rows[rows.length - 1].position : null;
     // Tombstones are asked for one more than a batch too, so that a query is only sent when there is more.
-    let tombstones = reader.tombstones
-      ? await reader.readTombstones(cursor, horizon, end, batchSize + 1)
-      : [];
+    let tombstones = reader.tombstones ? await reader.readTombstones(cursor, scope, end, batchSize + 1) : [];
     const tombstonesFull = tombstones.length > batchSize;
     if (tombstonesFull) {
       tombstones = tombstones.slice(0, batchSize);
@@ -84,7 +100,7 @@ export async function* extractChanges(
       // Awaited on the next turn; if there is none (the consumer stops), its failure must not go unhandled.
       prefetched.catch(() => {});
     }
-    yield { sequence, end, changes };
+    yield { sequence, end, changes, pending: pendingAt(scope, end) };
     if (last) return;
   }
 }
@@ -107,4 +123,12 @@ function mergeInChangeOrder<T>(
     }
   }
   return merged;
+}
+
+/**
+ * What a checkpoint at `end` leaves pending: the transactions in progress below its change key (their
+ * changes may sit behind it). A catch-up read moves no checkpoint: null.
+ */
+function pendingAt(scope: ReadScope, end: ChangePosition): readonly number[] | null {
+  return scope.kind === 'snapshot' ? scope.inProgress.filter((id) => id < end.changeKey) : null;
 }

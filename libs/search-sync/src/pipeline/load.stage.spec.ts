@@ -28,6 +28,7 @@ const deadLetter = (documentId: string, errorType: string): DeadLetterRecord => 
 const planned = (sequence: number, size = 2, deadLetters: DeadLetterRecord[] = []): PlannedBatch => ({
   sequence,
   end: { changeKey: sequence + 1, key: [sequence] },
+  pending: [],
   changeCount: size,
   versions: [1],
   operations: Array.from({ length: size }, (_, i) => operation(sequence, i)),

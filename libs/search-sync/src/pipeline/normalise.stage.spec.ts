@@ -20,6 +20,7 @@ const change = (id: number, record: Row | null, deleted = record === null): Sour
 const batch = (sequence: number, changes: SourceChange<unknown>[]): ChangeBatch<unknown> => ({
   sequence,
   end: changes[changes.length - 1]?.position ?? { changeKey: 0, key: [0] },
+  pending: [],
   changes,
 });
 

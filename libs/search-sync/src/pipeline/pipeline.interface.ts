@@ -1,4 +1,4 @@
-import type { ChangePosition, KeyValue } from './change-position.js';
+import type { ChangePosition, Checkpoint, KeyValue } from './change-position.js';
 
 /**
  * A stage: an async iterable of batches in, one out. Built-in stages and user stages share this
@@ -23,6 +23,11 @@ export interface SourceChange<T> {
 export interface ChangeBatch<T> {
   readonly sequence: number;
   readonly end: ChangePosition;
+  /**
+   * The transactions a checkpoint at `end` leaves pending; null for a batch that catches up pending
+   * transactions, which moves no checkpoint (they are settled once all of them are read).
+   */
+  readonly pending: readonly number[] | null;
   readonly changes: readonly SourceChange<T>[];
 }
 
@@ -30,7 +35,7 @@ export interface ChangeBatch<T> {
 export interface VersionTarget<T> {
   readonly version: number;
   readonly index: string;
-  readonly checkpoint: ChangePosition | null;
+  readonly checkpoint: Checkpoint | null;
   readonly filter?: (record: T) => boolean;
   readonly transform: (record: T) => unknown;
 }
@@ -71,6 +76,7 @@ export interface DeadLetterRecord {
 export interface PlannedBatch {
   readonly sequence: number;
   readonly end: ChangePosition;
+  readonly pending: readonly number[] | null;
   readonly changeCount: number;
   readonly versions: readonly number[];
   readonly operations: readonly IndexOperation[];

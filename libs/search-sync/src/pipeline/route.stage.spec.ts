@@ -37,7 +37,12 @@ async function routeOne<T>(
   targets: readonly VersionTarget<T>[],
   changes: SourceChange<T>[],
 ): Promise<RoutedBatch<T>> {
-  const input: ChangeBatch<T> = { sequence: 3, end: changes[changes.length - 1].position, changes };
+  const input: ChangeBatch<T> = {
+    sequence: 3,
+    end: changes[changes.length - 1].position,
+    pending: [],
+    changes,
+  };
   async function* one() {
     yield input;
   }

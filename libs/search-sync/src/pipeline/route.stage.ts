@@ -1,5 +1,5 @@
 import type { KeyColumn } from '../family/sync-source.js';
-import { comparePositions } from './change-position.js';
+import { isAfterCheckpoint } from './change-position.js';
 import type { ChangeBatch, SourceChange, Stage, VersionTarget } from './pipeline.interface.js';
 
 /** A batch with, for every version, the changes that version has not applied yet. */
@@ -12,7 +12,7 @@ export interface RoutedBatch<T> extends ChangeBatch<T> {
 
 /**
  * Version-aware filtering: versions read together from the lowest checkpoint of their group, so each
- * one drops the changes at or before its own checkpoint.
+ * one drops the changes at or before its own checkpoint, except those of transactions it left pending.
  */
 export function route<T>(
   keys: readonly KeyColumn[],
@@ -23,7 +23,7 @@ export function route<T>(
       const routes = targets.map((target) => {
         const { checkpoint } = target;
         const changes = checkpoint
-          ? batch.changes.filter((change) => comparePositions(keys, change.position, checkpoint) > 0)
+          ? batch.changes.filter((change) => isAfterCheckpoint(keys, change.position, checkpoint))
           : batch.changes;
         return { target, changes };
       });

@@ -53,7 +53,13 @@ async function plan(
   routes: RoutedBatch<Product>['routes'],
   changes: readonly SourceChange<Product>[] = routes[0]?.changes ?? [],
 ): Promise<PlannedBatch> {
-  const input: RoutedBatch<Product> = { sequence: 7, end: { changeKey: 99, key: [99] }, changes, routes };
+  const input: RoutedBatch<Product> = {
+    sequence: 7,
+    end: { changeKey: 99, key: [99] },
+    pending: [],
+    changes,
+    routes,
+  };
   async function* one() {
     yield input;
   }

@@ -33,6 +33,7 @@ export function transform<T>(keys: readonly KeyColumn[]): Stage<RoutedBatch<T>, 
       yield {
         sequence: batch.sequence,
         end: batch.end,
+        pending: batch.pending,
         changeCount: batch.changes.length,
         versions: batch.routes.map((r) => r.target.version),
         operations,

@@ -2,7 +2,7 @@ import type { Client } from '@opensearch-project/opensearch';
 import type { DrizzleChangeReader } from '../capture/change.reader.js';
 import { parseDocumentId } from '../keys/document-id.js';
 import { type KeyRange, WHOLE_KEY_SPACE } from '../keys/key.range.js';
-import { type ChangePosition, comparePositions, type KeyValue } from '../pipeline/change-position.js';
+import { type Checkpoint, isAfterCheckpoint, type KeyValue } from '../pipeline/change-position.js';
 import type { Loader } from '../pipeline/load.stage.js';
 import type { IndexOperation, SourceChange } from '../pipeline/pipeline.interface.js';
 import { type IndexedDocument, IndexRanges } from './index-ranges.js';
@@ -82,7 +82,7 @@ export class Reconciler {
    * row count (a document without the library's fields is in no range). The index must not change
    * meanwhile (the caller holds the lease).
    */
-  async parity(target: ReconcileTarget, checkpoint: ChangePosition | null): Promise<RangeDifference[]> {
+  async parity(target: ReconcileTarget, checkpoint: Checkpoint | null): Promise<RangeDifference[]> {
     await this.client.indices.refresh({ index: target.index });
     const ranges = await this.topRanges();
     const { source, index, excluded } = await this.measure(target, ranges, checkpoint);
@@ -105,7 +105,7 @@ export class Reconciler {
    * repairs the small ranges document by document. Rows written since the checkpoint are the next run's
    * work, not drift, so writers may go on meanwhile; the index must not change (the caller holds the lease).
    */
-  async reconcile(target: ReconcileTarget, checkpoint: ChangePosition | null): Promise<ReconcileReport> {
+  async reconcile(target: ReconcileTarget, checkpoint: Checkpoint | null): Promise<ReconcileReport> {
     const counts: Counts = { missing: 0, stale: 0, orphans: 0, repaired: 0, failed: 0 };
     let rangesCompared = 0;
     let leafRanges = 0;
@@ -149,11 +149,7 @@ export class Reconciler {
    * Both sides' counts and sums per range. Changes past the checkpoint (rows written since, on either
    * side) are left out of both: the source counts rows at or before it, the index leaves out their ids.
    */
-  private async measure(
-    target: ReconcileTarget,
-    ranges: readonly KeyRange[],
-    checkpoint: ChangePosition | null,
-  ) {
+  private async measure(target: ReconcileTarget, ranges: readonly KeyRange[], checkpoint: Checkpoint | null) {
     let source: RangeStats[];
     let excluded: ReadonlySet<string>;
     if (!target.filtered) {
@@ -178,7 +174,7 @@ export class Reconciler {
     return { source, excluded, index: await this.index.stats(target.index, ranges, excluded) };
   }
 
-  private changedSince(checkpoint: ChangePosition | null, span: KeyRange, reader = this.reader) {
+  private changedSince(checkpoint: Checkpoint | null, span: KeyRange, reader = this.reader) {
     return checkpoint
       ? this.sourceRanges(reader).changedSince(checkpoint, span)
       : Promise.resolve(new Set<string>());
@@ -192,7 +188,7 @@ export class Reconciler {
   private async *plannedRange(
     target: ReconcileTarget,
     range: KeyRange,
-    checkpoint: ChangePosition | null,
+    checkpoint: Checkpoint | null,
     skipped: Set<string>,
   ): AsyncGenerator<readonly IndexOperation[]> {
     const { keys } = this.reader;
@@ -202,7 +198,7 @@ export class Reconciler {
       if (rows.length === 0) return;
       const settled: SourceChange<unknown>[] = [];
       for (const row of rows) {
-        if (!checkpoint || comparePositions(keys, row.position, checkpoint) <= 0) settled.push(row);
+        if (!checkpoint || !isAfterCheckpoint(keys, row.position, checkpoint)) settled.push(row);
         else skipped.add(row.id);
       }
       yield this.plan(settled, target.version);
@@ -215,7 +211,7 @@ export class Reconciler {
   private async repair(
     target: ReconcileTarget,
     range: KeyRange,
-    checkpoint: ChangePosition | null,
+    checkpoint: Checkpoint | null,
     counts: Counts,
   ) {
     const expected = new Map<string, IndexOperation>();

@@ -4,7 +4,7 @@ import { keyOrderSql, keyRangeSql, keyValueOf, namedKeyColumn, tableKeyColumn } 
 import { queryRows } from '../database/database.type.js';
 import { documentId } from '../keys/document-id.js';
 import type { KeyRange } from '../keys/key.range.js';
-import type { ChangePosition, KeyValue } from '../pipeline/change-position.js';
+import type { Checkpoint, KeyValue } from '../pipeline/change-position.js';
 import type { RangeStats } from './reconcile.interface.js';
 
 /** The span from the first range's start to the last one's end (ranges come in key order). */
@@ -38,14 +38,14 @@ export class SourceRanges {
   }
 
   /**
-   * Per range: the live rows (not soft-deleted) whose change position is at or before `checkpoint`, and
-   * the sum of their row versions. One statement over the ranges' span.
+   * Per range: the live rows (not soft-deleted) a version with `checkpoint` has applied, and the sum of
+   * their row versions. One statement over the ranges' span.
    */
-  async stats(ranges: readonly KeyRange[], checkpoint: ChangePosition | null): Promise<RangeStats[]> {
+  async stats(ranges: readonly KeyRange[], checkpoint: Checkpoint | null): Promise<RangeStats[]> {
     const { keys, options, capture } = this.reader;
     const conditions: SQL[] = [keyRangeSql(keys, tableKeyColumn, spanOf(ranges))];
     if (options.softDelete) conditions.push(sql`not coalesce((${options.softDelete}), false)`);
-    if (checkpoint) conditions.push(sql`not ${this.reader.rowsAfter(checkpoint)}`);
+    if (checkpoint) conditions.push(sql`not ${this.reader.rowsNotApplied(checkpoint)}`);
     const bucket = sql.join(
       ranges.map((range, i) => sql`when ${keyRangeSql(keys, tableKeyColumn, range)} then ${i}::int`),
       sql` `,
@@ -63,7 +63,7 @@ export class SourceRanges {
   }
 
   /** Document ids of rows and tombstones within `span` whose change position is after `checkpoint`. */
-  async changedSince(checkpoint: ChangePosition, span: KeyRange): Promise<Set<string>> {
+  async changedSince(checkpoint: Checkpoint, span: KeyRange): Promise<Set<string>> {
     const { keys, options, tombstones, tombstoneTable } = this.reader;
     const select = (column: typeof tableKeyColumn) =>
       sql.join(
@@ -73,11 +73,11 @@ export class SourceRanges {
     const rows = await queryRows<Record<string, unknown>>(
       this.reader.db,
       sql`select ${select(tableKeyColumn)} from ${options.source.table}
-        where ${this.reader.rowsAfter(checkpoint)} and ${keyRangeSql(keys, tableKeyColumn, span)}
+        where ${this.reader.rowsNotApplied(checkpoint)} and ${keyRangeSql(keys, tableKeyColumn, span)}
         ${
           tombstones
             ? sql`union select ${select(namedKeyColumn)} from ${tombstoneTable}
-                where ${this.reader.tombstonesAfter(checkpoint)} and ${keyRangeSql(keys, namedKeyColumn, span)}`
+                where ${this.reader.tombstonesNotApplied(checkpoint)} and ${keyRangeSql(keys, namedKeyColumn, span)}`
             : sql``
         }`,
     );

@@ -90,7 +90,9 @@ describe('state tables: DDL, Drizzle definitions and drizzle-kit migrations', ()
   async function databaseShape(schema: string, tables?: readonly string[]): Promise<Shape> {
     const sql = database.client;
     const columns = await sql<(Column & { table: string })[]>`
-      select table_name as table, column_name as name, data_type as type,
+      select table_name as table, column_name as name,
+        -- information_schema says only ARRAY for arrays; the element type is in udt_name (_int8 …).
+        case when data_type = 'ARRAY' then format_type(udt_name::regtype, null) else data_type end as type,
         is_nullable = 'YES' as nullable, column_default is not null as "hasDefault"
       from information_schema.columns where table_schema = ${schema}`;
     const keys = await sql<{ table: string; name: string }[]>`

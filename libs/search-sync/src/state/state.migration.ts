@@ -18,9 +18,11 @@ create table if not exists ${s}.checkpoints (
   version integer not null,
   change_key bigint not null,
   key jsonb not null,
+  pending bigint[] not null default '{}'::bigint[],
   updated_at timestamptz not null default now(),
   primary key (family, version)
 );
+alter table ${s}.checkpoints add column if not exists pending bigint[] not null default '{}'::bigint[];
 create table if not exists ${s}.dead_letters (
   id bigserial primary key,
   family text not null,

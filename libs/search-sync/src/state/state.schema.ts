@@ -40,6 +40,11 @@ export function defineStateTables(schemaName: string = DEFAULT_STATE_SCHEMA) {
       changeKey: bigint('change_key', { mode: 'number' }).notNull(),
       /** The primary key of the last change applied, as a JSON array of the key columns' values. */
       key: jsonb('key').$type<unknown[]>().notNull(),
+      /**
+       * Transactions in progress, below `change_key`, when the read that reached the checkpoint was
+       * bounded: their changes are not applied yet (a later run reads them by id once they end).
+       */
+      pending: bigint('pending', { mode: 'number' }).array().notNull().default(sql`'{}'::bigint[]`),
       updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     },
     (t) => [primaryKey({ columns: [t.family, t.version] })],

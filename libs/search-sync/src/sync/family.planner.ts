@@ -25,6 +25,7 @@ export function createPlanner<T>(options: {
   ): Promise<PlannedBatch> => {
     const batch: ChangeBatch<T> = {
       sequence: 0,
+      pending: null,
       end: changes[changes.length - 1]?.position ?? { changeKey: 0, key: [] },
       changes: changes.map((c) => ({ ...c, record: c.record === null ? null : options.normalise(c.record) })),
     };

@@ -1,29 +1,23 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@opensearch-project/opensearch';
-import { sql } from 'drizzle-orm';
 import { DrizzleChangeReader } from '../capture/change.reader.js';
-import { assertChangeCaptureInstalled } from '../capture/change-capture.migration.js';
 import { exactCapture } from '../capture/change-capture.mode.js';
 import { horizonHolder } from '../capture/horizon.inspect.js';
 import { CheckpointStore } from '../checkpoints/checkpoint.store.js';
 import type { SyncDatabase } from '../database/database.type.js';
-import { queryRows } from '../database/database.type.js';
 import type { DeadLetter, DeadLetterQuery } from '../dead-letters/dead-letter.interface.js';
 import { DeadLetterStore } from '../dead-letters/dead-letter.store.js';
-import { DefinitionChangedError } from '../errors/definition-changed.error.js';
 import { IndexMissingError } from '../errors/index-missing.error.js';
 import { LifecycleRefusedError } from '../errors/lifecycle.error.js';
-import { StateNotInstalledError } from '../errors/state-not-installed.error.js';
 import { versionDefinitionHash } from '../family/definition.hash.js';
 import type { FamilyDefinition } from '../family/family.definition.js';
 import { validateFamily, versionIndexName } from '../family/family.validate.js';
 import { describeSource, type SyncSource } from '../family/sync-source.js';
 import { parseDocumentId } from '../keys/document-id.js';
-import { keyFieldType } from '../keys/key.field.js';
 import { cursorGroups } from '../lifecycle/cursor-groups.js';
 import { VersionLifecycle } from '../lifecycle/version.lifecycle.js';
 import { BulkLoader, DEFAULT_BULK_OPTIONS } from '../opensearch/bulk.loader.js';
-import { ensureIndex, missingIndexes } from '../opensearch/index.manager.js';
+import { missingIndexes } from '../opensearch/index.manager.js';
 import { comparePositions } from '../pipeline/change-position.js';
 import { countingReader, type ReadCounter } from '../pipeline/counting.reader.js';
 import type { Loader } from '../pipeline/load.stage.js';
@@ -340,6 +334,12 @@ export class FamilySync {
         onChanges?.(batch.changeCount);
         options.onBatch?.({ changes: batch.changeCount, operations: batch.operations.length });
       },
+      settle: (finished) =>
+        this.settle(
+          targets.map((t) => t.version),
+          finished,
+          options.fence,
+        ),
       signal: options.signal,
       halt: options.leaseLost,
     });
@@ -538,10 +538,10 @@ export class FamilySync {
    */
   async horizonStatus(): Promise<HorizonStatus> {
     const horizon = await this.reader.horizon();
-    const waiting = await this.reader.countFrom(horizon);
+    const changesPastHorizon = await this.reader.countFrom(horizon);
     const mode = (this.definition.capture ?? exactCapture()).mode;
-    const holder = waiting > 0 && mode === 'exact' ? await horizonHolder(this.db) : null;
-    return { horizon, waitingChanges: waiting, holder };
+    const holder = mode === 'exact' ? await horizonHolder(this.db) : null;
+    return { horizon, changesPastHorizon, holder };
   }
 
   /** Changes a run from the lowest checkpoint would read now, up to the horizon (for progress and ETA). */
@@ -551,7 +551,7 @@ export class FamilySync {
     const lowest = positions.includes(null)
       ? null
       : positions.reduce((a, b) => (comparePositions(this.source.keys, a!, b!) <= 0 ? a : b), positions[0]);
-    return this.reader.countAfter(lowest, await this.reader.horizon());
+    return this.reader.countAfter(lowest, (await this.reader.bound()).below);
   }
 
   private reconciler(): Reconciler {
@@ -573,7 +573,22 @@ export class FamilySync {
         await this.deadLetterStore.resolveSuperseded(tx, this.name, written);
       }
       await this.deadLetterStore.record(tx, this.name, batch.deadLetters);
-      await this.checkpoints.advance(tx, this.name, batch.versions, batch.end, this.source.keys);
+      if (batch.pending) {
+        const checkpoint = { ...batch.end, pending: batch.pending };
+        await this.checkpoints.advance(tx, this.name, batch.versions, checkpoint, this.source.keys);
+      }
+    });
+  }
+
+  /** Pending transactions all of whose changes are applied leave the versions' checkpoints. */
+  private async settle(
+    versions: readonly number[],
+    finished: readonly number[],
+    fence?: RunOptions['fence'],
+  ) {
+    await this.db.transaction(async (tx) => {
+      await fence?.(tx);
+      await this.checkpoints.settle(tx, this.name, versions, finished);
     });
   }
 }

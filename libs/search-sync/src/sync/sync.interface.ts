@@ -113,10 +113,14 @@ export interface BackfillProgress {
 }
 
 export interface HorizonStatus {
+  /** The oldest transaction still open: changes at or past it may still commit. */
   readonly horizon: number;
-  /** Committed or not, changes at or past the horizon: they wait until it moves. */
-  readonly waitingChanges: number;
-  /** The transaction that holds the horizon back, when changes wait for it. */
+  /**
+   * Committed changes of transactions newer than the horizon: runs read them without waiting for the
+   * open one (its own changes are read once it commits).
+   */
+  readonly changesPastHorizon: number;
+  /** The oldest open transaction that wrote, if any (exact capture). */
   readonly holder: HorizonHolder | null;
 }
 

@@ -1,0 +1,1 @@
+ALTER TABLE "search_sync"."checkpoints" ADD COLUMN "pending" bigint[] DEFAULT '{}'::bigint[] NOT NULL;
