@@ -109,6 +109,21 @@ describe('CheckpointStore', () => {
     expect(await store.advance(database.db, composite, [1], at(3, 'b', 2), compositeKeys)).toEqual([1]);
   });
 
+  it('stores the transactions a checkpoint leaves pending, and settling only ever removes them', async () => {
+    const family = newFamily();
+    await store.advance(database.db, family, [1, 2], { ...at(30, 1), pending: [21, 25] }, intKeys);
+    expect((await store.read(database.db, family)).get(1)).toEqual({ ...at(30, 1), pending: [21, 25] });
+    await store.settle(database.db, family, [1], [21, 99]);
+    const read = await store.read(database.db, family);
+    expect(read.get(1)).toEqual({ ...at(30, 1), pending: [25] });
+    expect(read.get(2)).toEqual({ ...at(30, 1), pending: [21, 25] });
+    // A move forward replaces them with those of the new position; the position never goes back.
+    await store.advance(database.db, family, [1], at(40, 1), intKeys);
+    expect((await store.read(database.db, family)).get(1)).toEqual(at(40, 1));
+    await store.advance(database.db, family, [1], { ...at(35, 1), pending: [33] }, intKeys);
+    expect((await store.read(database.db, family)).get(1)).toEqual(at(40, 1));
+  });
+
   it('writes nothing when the guard does not hold: neither a new checkpoint nor a move', async () => {
     const family = newFamily();
     expect(await store.advance(database.db, family, [1], at(5, 1), intKeys, sql`false`)).toEqual([]);

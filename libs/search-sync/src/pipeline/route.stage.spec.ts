@@ -2,7 +2,7 @@ import { integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { describeSource } from '../family/sync-source.js';
-import type { ChangePosition, KeyValue } from './change-position.js';
+import type { ChangePosition, Checkpoint, KeyValue } from './change-position.js';
 import type { ChangeBatch, SourceChange, VersionTarget } from './pipeline.interface.js';
 import { type RoutedBatch, route } from './route.stage.js';
 
@@ -24,7 +24,7 @@ const change = (changeKey: number, key: KeyValue[]): SourceChange<{ key: KeyValu
   record: { key },
 });
 
-const target = (version: number, checkpoint: ChangePosition | null) =>
+const target = (version: number, checkpoint: Checkpoint | null) =>
   ({
     version,
     index: `items_v${version}`,
@@ -82,6 +82,17 @@ describe('route', () => {
     // Checkpoint (4, 8) is after (4, 7) although key 7 < 8 only decides within change key 4.
     expect(ids(routed, 3)).toEqual(['2', '3', '4', '1']);
     expect(routed.routes.map((r) => r.target.version)).toEqual([1, 2, 3]);
+  });
+
+  it('also routes changes behind the checkpoint that belong to a transaction it left pending', async () => {
+    const checkpoint = { changeKey: 20, key: [5], pending: [12] };
+    const changes = [change(11, [1]), change(12, [2]), change(12, [9]), change(20, [5]), change(21, [1])];
+    const routed = await routeOne(intKeys, [target(1, checkpoint)], changes);
+    expect(routed.routes[0].changes.map((c) => c.position)).toEqual([
+      { changeKey: 12, key: [2] },
+      { changeKey: 12, key: [9] },
+      { changeKey: 21, key: [1] },
+    ]);
   });
 
   it('orders text keys by code point, as collate "C" does: ＡＢＣ comes before 😀', async () => {
