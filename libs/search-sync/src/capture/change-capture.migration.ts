@@ -17,6 +17,9 @@ export function keyOrderSql(source: SyncSource, qualifier = ''): string {
     .join(', ');
 }
 
+/** The channel the capture triggers notify on commit: the state schema's name (a checked identifier). */
+export const changeChannel = (stateSchema: string) => assertSqlIdentifier(stateSchema, 'State schema');
+
 /** The library-owned table that receives hard deletes of one source, in the state schema. */
 export function tombstoneTableName(source: SyncSource): string {
   const base = source.schema === 'public' ? source.name : `${source.schema}_${source.name}`;
@@ -40,6 +43,7 @@ export function changeCaptureSql(source: SyncSource, stateSchema: string = DEFAU
   const oldKeys = source.keys.map((k) => `old.${quote(k.name)}`).join(', ');
   const xid = 'pg_current_xact_id()::text::bigint';
   const nextVersion = `nextval('${s}.row_version_seq')`;
+  const notifyChannel = `'${changeChannel(stateSchema)}'`;
   return `
 create sequence if not exists ${s}.row_version_seq;
 alter table ${table} add column if not exists ${CHANGE_KEY_COLUMN} bigint not null default (${xid});
@@ -48,10 +52,13 @@ create index if not exists ${quote(`${prefix}_ss_change_idx`)} on ${table} (${CH
 
 -- The row version is taken after the row lock (BEFORE UPDATE triggers run once the row is locked),
 -- so for any key it grows in commit order: OpenSearch external versioning relies on that.
+-- The notification wakes listening instances at commit (PostgreSQL delivers it then, and folds the
+-- copies one transaction sends), so a change is synced at once instead of at the next scheduled run.
 create or replace function ${s}.capture_change() returns trigger language plpgsql as $fn$
 begin
   new.${CHANGE_KEY_COLUMN} := ${xid};
   new.${ROW_VERSION_COLUMN} := ${nextVersion};
+  perform pg_notify(${notifyChannel}, tg_table_schema || '.' || tg_table_name);
   return new;
 end
 $fn$;
@@ -70,6 +77,7 @@ create index if not exists ${quote(`${prefix}_ss_tomb_idx`)} on ${tombstones} (c
 create or replace function ${s}.${quote(`${prefix}_tombstone`)}() returns trigger language plpgsql as $fn$
 begin
   insert into ${tombstones} (${keyColumns}, change_key, row_version) values (${oldKeys}, ${xid}, ${nextVersion});
+  perform pg_notify(${notifyChannel}, tg_table_schema || '.' || tg_table_name);
   return old;
 end
 $fn$;

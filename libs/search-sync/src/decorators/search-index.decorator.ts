@@ -26,6 +26,11 @@ export interface SearchIndexOptions<TRow = any, TDto = TRow> {
   /** Extra stages between normalise and transform (enrichment, masking, embeddings). */
   readonly stages?: readonly Stage<ChangeBatch<TDto>, ChangeBatch<TDto>>[];
   readonly schedule?: SearchIndexSchedule;
+  /**
+   * Run the family as soon as a change to its table commits (exact capture; the module's
+   * `wakeOnCommit` by default). The schedule stays as the safety net.
+   */
+  readonly wakeOnCommit?: boolean;
 }
 
 export interface SearchIndexMetadata extends SearchIndexOptions {

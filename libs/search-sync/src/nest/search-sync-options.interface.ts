@@ -20,6 +20,12 @@ export interface SearchSyncModuleOptions {
   readonly bulk?: Partial<BulkLoaderOptions>;
   /** Whether this instance runs the families' schedules (false on API-only instances). Default true. */
   readonly runSchedules?: boolean;
+  /**
+   * Whether families run as soon as a change to their table commits (the capture trigger's
+   * `pg_notify`, heard on one extra connection of the application's postgres.js client). Each family
+   * may say otherwise in `@SearchIndex`. Default true; needs `runSchedules`.
+   */
+  readonly wakeOnCommit?: boolean;
   /** This instance's name in leases and the run log. Default `<hostname>:<pid>`. */
   readonly instanceName?: string;
   /** How long a lease lasts without renewal (it is renewed at every batch). Default 30 s. */

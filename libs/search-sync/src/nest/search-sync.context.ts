@@ -15,6 +15,7 @@ export interface SearchSyncContext {
   readonly holder: string;
   readonly leaseTtlMs: number;
   readonly runSchedules: boolean;
+  readonly wakeOnCommit: boolean;
 }
 
 export function createSearchSyncContext(options: SearchSyncModuleOptions): SearchSyncContext {
@@ -37,5 +38,6 @@ export function createSearchSyncContext(options: SearchSyncModuleOptions): Searc
     holder: options.instanceName ?? `${hostname()}:${process.pid}`,
     leaseTtlMs: options.leaseTtlMs ?? 30_000,
     runSchedules: options.runSchedules ?? true,
+    wakeOnCommit: options.wakeOnCommit ?? true,
   };
 }

@@ -57,6 +57,10 @@ export class SearchSyncExplorer implements OnModuleInit {
         className,
         family: metadata.name,
         schedule: metadata.schedule,
+        table: `${sync.source.schema}.${sync.source.name}`,
+        wakeOnCommit:
+          (metadata.wakeOnCommit ?? this.context.wakeOnCommit) &&
+          (metadata.capture?.mode ?? 'exact') === 'exact',
         runner: new FamilyRunner(sync, {
           db: this.context.db,
           stateSchema: this.context.stateSchema,

@@ -7,6 +7,8 @@ import { ConfigurableModuleClass, SEARCH_SYNC_MODULE_OPTIONS } from './search-sy
 import { SearchSyncRegistry } from './search-sync.registry.js';
 import { SearchSyncScheduler } from './search-sync.scheduler.js';
 import { SearchSyncService } from './search-sync.service.js';
+import { SearchSyncTrigger } from './search-sync.trigger.js';
+import { SearchSyncWaker } from './search-sync.waker.js';
 
 /**
  * `SearchSyncModule.forRoot({ database, opensearch, ... })` or `forRootAsync({ useFactory, inject })`:
@@ -22,7 +24,9 @@ import { SearchSyncService } from './search-sync.service.js';
     },
     SearchSyncRegistry,
     SearchSyncExplorer,
+    SearchSyncTrigger,
     SearchSyncScheduler,
+    SearchSyncWaker,
     SearchSyncService,
   ],
   exports: [SearchSyncService],

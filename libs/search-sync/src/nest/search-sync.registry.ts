@@ -10,6 +10,10 @@ export interface FamilyRegistration {
   readonly className: string;
   readonly family: string;
   readonly schedule?: SearchIndexSchedule;
+  /** The source table as the capture triggers name it in their notifications: `schema.table`. */
+  readonly table: string;
+  /** Whether a commit to the table runs the family at once (wake on commit). */
+  readonly wakeOnCommit: boolean;
   readonly runner: FamilyRunner;
 }
 

@@ -2,7 +2,6 @@ import {
   type BeforeApplicationShutdown,
   Inject,
   Injectable,
-  Logger,
   type OnApplicationBootstrap,
   Optional,
 } from '@nestjs/common';
@@ -11,7 +10,8 @@ import { CronJob } from 'cron';
 import { SearchSyncBootstrapError } from '../errors/bootstrap.error.js';
 import { SEARCH_SYNC_CONTEXT } from './search-sync.constants.js';
 import type { SearchSyncContext } from './search-sync.context.js';
-import { type FamilyRegistration, SearchSyncRegistry } from './search-sync.registry.js';
+import { SearchSyncRegistry } from './search-sync.registry.js';
+import { SearchSyncTrigger } from './search-sync.trigger.js';
 
 const CRON_BACKFILL_BUDGET_MS = 5000;
 
@@ -22,12 +22,12 @@ const CRON_BACKFILL_BUDGET_MS = 5000;
  */
 @Injectable()
 export class SearchSyncScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger('SearchSync');
   private readonly intervals: string[] = [];
   private readonly cronJobs: string[] = [];
 
   constructor(
     private readonly registry: SearchSyncRegistry,
+    private readonly trigger: SearchSyncTrigger,
     @Inject(SEARCH_SYNC_CONTEXT) private readonly context: SearchSyncContext,
     @Optional() private readonly schedulerRegistry?: SchedulerRegistry,
   ) {}
@@ -49,14 +49,14 @@ export class SearchSyncScheduler implements OnApplicationBootstrap, BeforeApplic
       if ('every' in schedule) {
         this.schedulerRegistry.addInterval(
           name,
-          setInterval(() => void this.tick(registration, schedule.every), schedule.every),
+          setInterval(() => void this.trigger.fire(registration, schedule.every), schedule.every),
         );
         this.intervals.push(name);
       } else {
         const job = CronJob.from({
           cronTime: schedule.cron,
           timeZone: schedule.timeZone,
-          onTick: () => void this.tick(registration, CRON_BACKFILL_BUDGET_MS),
+          onTick: () => void this.trigger.fire(registration, CRON_BACKFILL_BUDGET_MS),
           start: true,
         });
         this.schedulerRegistry.addCronJob(name, job as never);
@@ -70,22 +70,6 @@ export class SearchSyncScheduler implements OnApplicationBootstrap, BeforeApplic
     for (const name of this.cronJobs.splice(0)) {
       this.schedulerRegistry?.getCronJob(name).stop();
       this.schedulerRegistry?.deleteCronJob(name);
-    }
-  }
-
-  /**
-   * A scheduled run: never throws into the timer, logs what happened. A backfill streams for about one
-   * interval per run, so scheduled runs keep their rhythm and the live versions their freshness.
-   */
-  private async tick({ family, runner }: FamilyRegistration, backfillBudgetMs: number): Promise<void> {
-    try {
-      const result = await runner.run({ backfillBudgetMs });
-      if (result.outcome === 'skipped') this.logger.debug(`${family}: skipped, ${result.reason}`);
-      else if (result.report.changes > 0) {
-        this.logger.log(`${family}: ${result.report.changes} changes in ${result.report.durationMs} ms`);
-      }
-    } catch (error) {
-      this.logger.error(`${family}: run failed: ${error instanceof Error ? error.message : error}`);
     }
   }
 }

@@ -44,6 +44,11 @@ export class FamilyRunner {
     this.runs = new RunStore(options.stateSchema);
   }
 
+  /** Whether `stop()` was called: the instance is shutting down and starts no run. */
+  get stopped(): boolean {
+    return this.controller.signal.aborted;
+  }
+
   get running(): boolean {
     return this.current !== null;
   }
