@@ -18,7 +18,7 @@ export interface ProductDto {
 export type ProductRow = SourceRow<
   typeof catalogSchema,
   'products',
-  { category: true; tags: { with: { tag: true } } }
+  { category: { columns: { id: true; name: true } }; tags: { with: { tag: true } } }
 >;
 
 export interface ProductV1 {
@@ -101,7 +101,8 @@ export function productsFamily(
   return {
     name,
     table: products,
-    with: { category: true, tags: { with: { tag: true } } },
+    // Only what the documents show: a change to a category's description re-indexes no product.
+    with: { category: { columns: { id: true, name: true } }, tags: { with: { tag: true } } },
     softDelete: isNotNull(products.deletedAt),
     normalise: toProductDto,
     versions,

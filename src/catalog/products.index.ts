@@ -15,7 +15,8 @@ import {
 /** The products family's source and normaliser, shared by both deployments (and by the tests' families). */
 export const productsIndexOptions: SearchIndexOptions<ProductRow, ProductDto> = {
   source: products,
-  with: { category: true, tags: { with: { tag: true } } },
+  // Only what the documents show: a change to a category's description re-indexes no product.
+  with: { category: { columns: { id: true, name: true } }, tags: { with: { tag: true } } },
   softDelete: isNotNull(products.deletedAt),
   normalise: toProductDto,
   schedule: { every: 5000 },

@@ -41,6 +41,11 @@ export type {
   Stage,
 } from './pipeline/pipeline.interface.js';
 export type { RangeDifference, ReconcileReport } from './reconcile/reconcile.interface.js';
+export {
+  installRelatedCapture,
+  type RelatedCaptureOptions,
+  relatedChangeCaptureSql,
+} from './related/related-capture.migration.js';
 export type { RunRecord } from './runs/run.store.js';
 export { installSearchSyncState, searchSyncStateSql } from './state/state.migration.js';
 export {

@@ -15,6 +15,8 @@ export interface SearchIndexOptions<TRow = any, TDto = TRow> {
   readonly source: PgTable;
   /** Relations loaded with each row in the same SQL statement (Drizzle relational `with`). */
   readonly with?: Record<string, unknown>;
+  /** Relations whose changes do not re-index the rows embedding them (`{ 'tags.tag': false }`). */
+  readonly reindexOnUpdate?: Readonly<Record<string, boolean>>;
   /** Key columns; the table's primary key by default. */
   readonly key?: readonly PgColumn[];
   /** Exact capture by default; `timestampCapture(...)` for tables that cannot be altered. */

@@ -32,6 +32,12 @@ export interface FamilyDefinition<TDto = any> {
   readonly key?: readonly PgColumn[];
   /** Drizzle relational `with`, loaded in the same SQL statement as the rows. */
   readonly with?: Record<string, unknown>;
+  /**
+   * Relations (by path in `with`, e.g. `tags` or `tags.tag`) whose changes should not re-index the rows
+   * that embed them: `{ 'tags.tag': false }` for a relation with a huge fan-out. Those rows then drift
+   * until reconcile or a new version. All relations are tracked by default (exact capture).
+   */
+  readonly reindexOnUpdate?: Readonly<Record<string, boolean>>;
   /** Defaults to exact capture. */
   readonly capture?: ChangeCapture;
   /** Rows matching this predicate are deletes in every version, e.g. `isNotNull(products.deletedAt)`. */

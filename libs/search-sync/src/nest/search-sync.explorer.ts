@@ -74,7 +74,10 @@ export class SearchSyncExplorer implements OnModuleInit {
         throw new SearchSyncBootstrapError(className, metadata.name, error);
       }
       this.logger.log(
-        `${className}: family "${metadata.name}", versions ${sync.versions.map((v) => v.version).join(', ')}`,
+        `${className}: family "${metadata.name}", versions ${sync.versions.map((v) => v.version).join(', ')}` +
+          (sync.relatedPaths.length > 0
+            ? `, re-indexed on changes of ${sync.relatedPaths.map((p) => p.path).join(', ')}`
+            : ''),
       );
     }
   }
@@ -96,6 +99,7 @@ export class SearchSyncExplorer implements OnModuleInit {
       table: metadata.source,
       key: metadata.key,
       with: metadata.with,
+      reindexOnUpdate: metadata.reindexOnUpdate,
       capture: metadata.capture,
       softDelete: metadata.softDelete,
       normalise: metadata.normalise,

@@ -150,6 +150,7 @@ describe('state tables: DDL, Drizzle definitions and drizzle-kit migrations', ()
       'checkpoints',
       'dead_letters',
       'leases',
+      'related_changes',
       'runs',
       'versions',
     ]);

@@ -56,6 +56,14 @@ create table if not exists ${s}.versions (
   primary key (family, version)
 );
 alter table ${s}.versions add column if not exists sample jsonb;
+create table if not exists ${s}.related_changes (
+  id bigserial primary key,
+  source text not null,
+  path text not null,
+  vals jsonb not null,
+  xid bigint not null
+);
+create index if not exists related_changes_source_idx on ${s}.related_changes (source, path, id);
 create table if not exists ${s}.leases (
   family text primary key,
   holder text not null,

@@ -133,7 +133,25 @@ export function defineStateTables(schemaName: string = DEFAULT_STATE_SCHEMA) {
     ],
   );
 
-  return { schema, rowVersionSeq, checkpoints, deadLetters, versions, leases, runs };
+  /**
+   * Rows of related tables that changed (their join values), per synced table (`schema.table`) and
+   * relation path, until a sync has touched their parents: the related-change triggers write them, the
+   * fan-out consumes them (the touched parents are changes of every family over that table).
+   */
+  const relatedChanges = schema.table(
+    'related_changes',
+    {
+      id: bigserial('id', { mode: 'number' }).primaryKey(),
+      source: text('source').notNull(),
+      path: text('path').notNull(),
+      vals: jsonb('vals').notNull(),
+      /** The writing transaction: a parent it wrote as well is synced by its own change, not touched. */
+      xid: bigint('xid', { mode: 'number' }).notNull(),
+    },
+    (t) => [index('related_changes_source_idx').on(t.source, t.path, t.id)],
+  );
+
+  return { schema, rowVersionSeq, checkpoints, deadLetters, versions, leases, runs, relatedChanges };
 }
 
 export type StateTables = ReturnType<typeof defineStateTables>;
@@ -158,5 +176,6 @@ export const searchSyncRowVersionSeq = searchSyncState.rowVersionSeq;
 export const searchSyncCheckpoints = searchSyncState.checkpoints;
 export const searchSyncDeadLetters = searchSyncState.deadLetters;
 export const searchSyncVersions = searchSyncState.versions;
+export const searchSyncRelatedChanges = searchSyncState.relatedChanges;
 export const searchSyncLeases = searchSyncState.leases;
 export const searchSyncRuns = searchSyncState.runs;

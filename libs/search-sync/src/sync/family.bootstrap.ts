@@ -10,6 +10,8 @@ import type { SyncSource } from '../family/sync-source.js';
 import { documentId } from '../keys/document-id.js';
 import { keyFieldType } from '../keys/key.field.js';
 import { ensureIndex, type IndexDefinition } from '../opensearch/index.manager.js';
+import type { RelatedPath } from '../related/related.paths.js';
+import { assertRelatedCaptureInstalled } from '../related/related-capture.migration.js';
 import { changedSample, takeSample, type VersionPlan } from '../versions/version.sample.js';
 import type { VersionStore } from '../versions/version.store.js';
 
@@ -30,6 +32,8 @@ export interface FamilyBootstrap<T extends BootstrapTarget> {
   readonly reader: DrizzleChangeReader;
   readonly versions: VersionStore;
   readonly targets: readonly T[];
+  /** The relations whose triggers must be installed. */
+  readonly related: readonly RelatedPath[];
   /** The pipeline of one version, for the behaviour sample. */
   readonly plan: (target: T) => VersionPlan;
 }
@@ -49,6 +53,7 @@ export async function bootstrapFamily<T extends BootstrapTarget>(b: FamilyBootst
   );
   if (!state.ready) throw new StateNotInstalledError(b.stateSchema);
   if (b.tombstones) await assertChangeCaptureInstalled(b.db, b.source, b.stateSchema);
+  await assertRelatedCaptureInstalled(b.db, b.source, b.related);
   const built: string[] = [];
   try {
     await b.db.transaction(async (tx) => {

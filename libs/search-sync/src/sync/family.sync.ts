@@ -31,6 +31,8 @@ import type {
 import { runPipeline } from '../pipeline/pipeline.js';
 import type { ReconcileReport } from '../reconcile/reconcile.interface.js';
 import { Reconciler } from '../reconcile/reconciler.js';
+import { fanOutRelatedChanges } from '../related/related.fanout.js';
+import { type RelatedPath, trackedRelations } from '../related/related.paths.js';
 import { DEFAULT_STATE_SCHEMA } from '../state/state.schema.js';
 import { linkedSignal } from '../utils/abort.util.js';
 import { VersionStore } from '../versions/version.store.js';
@@ -78,6 +80,8 @@ function addStats(total: LoadStats, more: LoadStats): LoadStats {
 export class FamilySync {
   readonly name: string;
   readonly source: SyncSource;
+  /** The relations whose changes re-index this family's rows (derived from its `with`). */
+  readonly relatedPaths: readonly RelatedPath[];
   private readonly db: SyncDatabase;
   private readonly client: Client;
   private readonly stateSchema: string;
@@ -113,6 +117,7 @@ export class FamilySync {
       with: definition.with,
       softDelete: definition.softDelete,
     });
+    this.relatedPaths = trackedRelations(definition, options.db);
     const loader = (bulkOptions = options.bulk): Loader => {
       const bulk = new BulkLoader(options.client, bulkOptions);
       const load: Loader = (operations, halt) => bulk.load(operations, halt);
@@ -175,6 +180,7 @@ export class FamilySync {
    */
   prepare(): Promise<void> {
     return bootstrapFamily({
+      related: this.relatedPaths,
       family: this.name,
       db: this.db,
       client: this.client,
@@ -197,6 +203,16 @@ export class FamilySync {
   async run(options: RunOptions = {}): Promise<RunReport> {
     const started = performance.now();
     await this.lifecycle.deleteExpired();
+    // Related rows that changed make their parents changes of this table first, read by this run.
+    const touched =
+      this.relatedPaths.length === 0
+        ? 0
+        : await fanOutRelatedChanges(this.reader, {
+            source: `${this.source.schema}.${this.source.name}`,
+            stateSchema: this.stateSchema,
+            paths: this.relatedPaths,
+            fence: options.fence,
+          });
     const { missing, ...groups } = await this.startRun();
     const reports: GroupReport[] = [];
     const cycle = new AbortController();
@@ -243,7 +259,7 @@ export class FamilySync {
     // Hard deletes every version has applied need no tombstone any more; the table would grow forever.
     await this.reader.pruneTombstones();
     if (missing.length > 0) throw new IndexMissingError(this.name, missing);
-    return summarise(this.name, reports, performance.now() - started);
+    return { ...summarise(this.name, reports, performance.now() - started), relatedParents: touched };
   }
 
   /**
@@ -594,7 +610,11 @@ export class FamilySync {
 }
 
 /** The run's report from its groups' reports: totals, and each group as it went. */
-function summarise(family: string, groups: readonly GroupReport[], durationMs: number): RunReport {
+function summarise(
+  family: string,
+  groups: readonly GroupReport[],
+  durationMs: number,
+): Omit<RunReport, 'relatedParents'> {
   const sum = (pick: (g: GroupReport) => number) => groups.reduce((total, g) => total + pick(g), 0);
   return {
     family,

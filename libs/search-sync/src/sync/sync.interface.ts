@@ -52,6 +52,8 @@ export interface GroupReport extends SyncTotals {
 export interface RunReport extends SyncTotals {
   readonly family: string;
   readonly versions: readonly number[];
+  /** Rows of the family's table touched because a related row they embed changed (then synced). */
+  readonly relatedParents: number;
   readonly groups: readonly GroupReport[];
   readonly durationMs: number;
 }

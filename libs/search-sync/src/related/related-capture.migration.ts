@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto';
+import { getTableName, sql } from 'drizzle-orm';
+import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
+import { CHANGE_KEY_COLUMN } from '../capture/change-capture.columns.js';
+import { changeChannel } from '../capture/change-capture.migration.js';
+import type { SyncDatabase, SyncExecutor } from '../database/database.type.js';
+import { queryRows } from '../database/database.type.js';
+import { CaptureNotInstalledError } from '../errors/capture-not-installed.error.js';
+import { DEFAULT_STATE_SCHEMA } from '../state/state.schema.js';
+import { assertSqlIdentifier } from '../utils/identifier.util.js';
+import { deriveRelatedPaths, type RelatedPath, type TableName } from './related.paths.js';
+
+const quote = (name: string) => `"${name}"`;
+const qualified = (table: TableName) => `${quote(table.schema)}.${quote(table.name)}`;
+
+/** `schema.table`, as the related-change queue and the notifications name a synced table. */
+export const sourceName = (table: TableName) => `${table.schema}.${table.name}`;
+
+/**
+ * The trigger (and its function) that records the related changes of one relation path of one synced
+ * table; families over the same table with the same relation share it.
+ */
+export function relatedTriggerName(parent: TableName, path: RelatedPath): string {
+  const digest = createHash('sha256')
+    .update(`${sourceName(parent)}:${path.path}`)
+    .digest('hex')
+    .slice(0, 12);
+  return assertSqlIdentifier(`ss_rel_${parent.name.slice(0, 30)}_${digest}`, 'Trigger');
+}
+
+/**
+ * The SQL that records which rows of a synced table's related tables changed: per relation path an
+ * AFTER trigger that inserts one small row into the state schema's `related_changes` (the join values
+ * of the old and new row: a re-pointed row re-indexes both parents) and notifies like the capture
+ * trigger. An update that changes no watched column (what the documents embed, and the joins) records
+ * nothing. The writer pays O(1) per related row; the fan-out to parents happens in the sync. Idempotent:
+ * put it in a custom drizzle-kit migration, or run it through `installRelatedCapture`.
+ */
+export function relatedCaptureSql(
+  parent: TableName,
+  paths: readonly RelatedPath[],
+  stateSchema: string = DEFAULT_STATE_SCHEMA,
+): string {
+  const s = quote(assertSqlIdentifier(stateSchema, 'State schema'));
+  const notify = `perform pg_notify('${changeChannel(stateSchema)}', '${sourceName(parent)}');`;
+  return paths
+    .map((path) => {
+      const hop = path.hops[0];
+      const trigger = relatedTriggerName(parent, path);
+      const values = (row: 'old' | 'new') =>
+        `jsonb_build_array(${hop.columns.map((c) => `${row}.${quote(c.name)}`).join(', ')})`;
+      const joins = (row: 'old' | 'new') =>
+        `(${hop.columns.map((c) => `${row}.${quote(c.name)}`).join(', ')})`;
+      const watched = (row: 'old' | 'new') => `(${path.watched.map((c) => `${row}.${quote(c)}`).join(', ')})`;
+      // A row joined straight to parents written in this same transaction needs nothing: their own
+      // change, read after the commit, shows it (a bulk load records nothing).
+      const writtenHere = (row: 'old' | 'new') =>
+        path.hops.length === 1
+          ? ` and not exists (select 1 from ${qualified(parent)} p where (${hop.aboveColumns.map((c) => `p.${quote(c)}`).join(', ')}) = ${joins(row)} and p.${CHANGE_KEY_COLUMN} = pg_current_xact_id()::text::bigint)`
+          : '';
+      const record = (row: 'old' | 'new') =>
+        `insert into ${s}.related_changes (source, path, vals, xid) select '${sourceName(parent)}', '${path.path}', ${values(row)}, pg_current_xact_id()::text::bigint where true${writtenHere(row)};`;
+      return `
+-- ${sourceName(parent)}: re-index the rows whose "${path.path}" (${qualified(hop.table)}) changed
+create or replace function ${s}.${quote(trigger)}() returns trigger language plpgsql as $fn$
+begin
+  if tg_op <> 'INSERT' then ${record('old')} end if;
+  if ${path.inserts ? "tg_op = 'INSERT' or " : ''}(tg_op = 'UPDATE' and ${joins('old')} is distinct from ${joins('new')}) then ${record('new')} end if;
+  ${notify}
+  return null;
+end
+$fn$;
+drop trigger if exists ${quote(trigger)} on ${qualified(hop.table)};
+create trigger ${quote(trigger)} after insert or delete on ${qualified(hop.table)}
+  for each row execute function ${s}.${quote(trigger)}();
+drop trigger if exists ${quote(`${trigger}_u`)} on ${qualified(hop.table)};
+create trigger ${quote(`${trigger}_u`)} after update on ${qualified(hop.table)}
+  for each row when (${watched('old')} is distinct from ${watched('new')})
+  execute function ${s}.${quote(trigger)}();`;
+    })
+    .join('\n');
+}
+
+/** Fails naming the migration to apply when a tracked relation has no trigger on its table. */
+export async function assertRelatedCaptureInstalled(
+  db: SyncExecutor,
+  parent: TableName,
+  paths: readonly RelatedPath[],
+): Promise<void> {
+  for (const path of paths) {
+    const table = qualified(path.hops[0].table);
+    const [row] = await queryRows<{ installed: boolean }>(
+      db,
+      sql`select exists (select 1 from pg_trigger where tgname = ${relatedTriggerName(parent, path)}
+        and tgrelid = to_regclass(${table})) as installed`,
+    );
+    if (!row?.installed) {
+      throw new CaptureNotInstalledError(
+        `${path.hops[0].table.schema}.${path.hops[0].table.name}`,
+        `the related-change trigger of ${sourceName(parent)} for relation "${path.path}" (relatedCaptureSql())`,
+      );
+    }
+  }
+}
+
+export interface RelatedCaptureOptions {
+  /** The synced table and its `with`, as the family declares them. */
+  readonly table: PgTable;
+  readonly with: Record<string, unknown>;
+  /** The schema given to `drizzle()`: its tables and `relations(...)`. */
+  readonly schema: Record<string, unknown>;
+  /** Relation paths left to reconcile (the family's `reindexOnUpdate: { path: false }`). */
+  readonly untracked?: readonly string[];
+  readonly stateSchema?: string;
+}
+
+/** `relatedCaptureSql` for a table and its `with`, the relations derived from the Drizzle schema. */
+export function relatedChangeCaptureSql(options: RelatedCaptureOptions): string {
+  const { table } = options;
+  const paths = deriveRelatedPaths(
+    getTableName(table),
+    options.schema,
+    table,
+    options.with,
+    options.untracked,
+  );
+  const config = getTableConfig(table);
+  return relatedCaptureSql(
+    { schema: config.schema ?? 'public', name: config.name },
+    paths,
+    options.stateSchema,
+  );
+}
+
+/** Installs the related-change triggers of a table's `with`; safe to repeat. */
+export async function installRelatedCapture(db: SyncDatabase, options: RelatedCaptureOptions): Promise<void> {
+  await db.execute(sql.raw(relatedChangeCaptureSql(options)));
+}
