@@ -1,4 +1,4 @@
-import type { BulkLoaderOptions } from '../libs/search-sync/src/index.js';
+import type { BulkLoaderOptions } from 'search-sync';
 
 export type BulkSettings = Omit<BulkLoaderOptions, 'retry'>;
 

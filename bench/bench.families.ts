@@ -1,4 +1,4 @@
-import type { VersionDefinition } from '../libs/search-sync/src/index.js';
+import type { VersionDefinition } from 'search-sync';
 import { type ProductDto, productsV1, productsV2 } from '../src/catalog/products.family.js';
 
 const SETTINGS = { number_of_shards: 1, number_of_replicas: 0 };

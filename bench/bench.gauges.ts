@@ -1,5 +1,5 @@
 import type { Client } from '@opensearch-project/opensearch';
-import type { Loader } from '../libs/search-sync/src/index.js';
+import type { Loader } from 'search-sync';
 
 /**
  * Tracks when bulk work is in flight across every loader it wraps: the share of wall time with no loader

@@ -1,4 +1,4 @@
-import { type FamilyDefinition, FamilySync, type RunReport } from '../libs/search-sync/src/index.js';
+import { type FamilyDefinition, FamilySync, type RunReport } from 'search-sync';
 import { productsFamily } from '../src/catalog/products.family.js';
 import type { BenchContext } from './bench.case.js';
 import { BENCH_BATCH_SIZE, BENCH_BULK, type BulkSettings } from './bench.config.js';

@@ -1,4 +1,4 @@
-import type { VersionDefinition } from '../libs/search-sync/src/index.js';
+import type { VersionDefinition } from 'search-sync';
 import type { ProductDto } from '../src/catalog/products.family.js';
 import type { BenchContext } from './bench.case.js';
 import type { BulkSettings } from './bench.config.js';

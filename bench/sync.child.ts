@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Client } from '@opensearch-project/opensearch';
-import { FamilySync } from '../libs/search-sync/src/index.js';
+import { FamilySync } from 'search-sync';
 import { productsFamily } from '../src/catalog/products.family.js';
 import { BENCH_BATCH_SIZE, BENCH_BULK } from './bench.config.js';
 import {

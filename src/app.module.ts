@@ -1,7 +1,7 @@
 import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import type { Client } from '@opensearch-project/opensearch';
-import { SearchSyncModule } from '../libs/search-sync/src/index.js';
+import { SearchSyncModule } from 'search-sync';
 import { CategoriesIndex } from './catalog/categories.index.js';
 import { ProductsIndex } from './catalog/products.index.js';
 import { type CatalogDatabase, DatabaseModule, DRIZZLE } from './database/database.module.js';

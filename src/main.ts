@@ -6,11 +6,7 @@ import { eq, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
-import {
-  type BackfillProgress,
-  type FamilyStatus,
-  SearchSyncService,
-} from '../libs/search-sync/src/index.js';
+import { type BackfillProgress, type FamilyStatus, SearchSyncService } from 'search-sync';
 import { AppModule, type AppOptions } from './app.module.js';
 import { catalogSchema, products } from './catalog/catalog.schema.js';
 import { seedCatalog } from './catalog/catalog.seed.js';

@@ -1,10 +1,14 @@
 import type { Client } from '@opensearch-project/opensearch';
 import fc from 'fast-check';
+import {
+  type ChangePosition,
+  FamilySync,
+  type KeyColumn,
+  type Loader,
+  type VersionDefinition,
+} from 'search-sync';
+import { CheckpointStore, comparePositions } from 'search-sync/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CheckpointStore } from '../libs/search-sync/src/checkpoints/checkpoint.store.js';
-import type { KeyColumn } from '../libs/search-sync/src/family/sync-source.js';
-import { FamilySync, type Loader, type VersionDefinition } from '../libs/search-sync/src/index.js';
-import { type ChangePosition, comparePositions } from '../libs/search-sync/src/pipeline/change-position.js';
 import { seedCatalog } from '../src/catalog/catalog.seed.js';
 import { type ProductDto, productsFamily, productsV1 } from '../src/catalog/products.family.js';
 import { expectedDocuments, expectVersionsMatchSource } from './support/catalog.expect.js';

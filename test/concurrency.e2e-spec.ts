@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@opensearch-project/opensearch';
+import { FamilySync, type RunReport, timestampCapture } from 'search-sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FamilySync, type RunReport, timestampCapture } from '../libs/search-sync/src/index.js';
 import { products } from '../src/catalog/catalog.schema.js';
 import { seedCatalog } from '../src/catalog/catalog.seed.js';
 import { productsFamily, productsV1, productsV2 } from '../src/catalog/products.family.js';

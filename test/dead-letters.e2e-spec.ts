@@ -1,7 +1,7 @@
 import type { Client } from '@opensearch-project/opensearch';
 import { eq, inArray } from 'drizzle-orm';
+import { FamilySync, type VersionDefinition } from 'search-sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FamilySync, type VersionDefinition } from '../libs/search-sync/src/index.js';
 import { products } from '../src/catalog/catalog.schema.js';
 import { seedCatalog } from '../src/catalog/catalog.seed.js';
 import { type ProductDto, productsFamily, productsV1 } from '../src/catalog/products.family.js';

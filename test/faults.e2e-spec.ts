@@ -1,7 +1,7 @@
 import { Client } from '@opensearch-project/opensearch';
+import { ClusterUnavailableError, FamilySync } from 'search-sync';
+import { CheckpointStore } from 'search-sync/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CheckpointStore } from '../libs/search-sync/src/checkpoints/checkpoint.store.js';
-import { ClusterUnavailableError, FamilySync } from '../libs/search-sync/src/index.js';
 import { seedCatalog } from '../src/catalog/catalog.seed.js';
 import { productsFamily, productsV1, productsV2 } from '../src/catalog/products.family.js';
 import { expectVersionsMatchSource } from './support/catalog.expect.js';

@@ -1,11 +1,9 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@opensearch-project/opensearch';
+import type { ChangePosition, KeyColumn } from 'search-sync';
+import { CheckpointStore, comparePositions, RunStore } from 'search-sync/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CheckpointStore } from '../libs/search-sync/src/checkpoints/checkpoint.store.js';
-import type { KeyColumn } from '../libs/search-sync/src/family/sync-source.js';
-import { type ChangePosition, comparePositions } from '../libs/search-sync/src/pipeline/change-position.js';
-import { RunStore } from '../libs/search-sync/src/runs/run.store.js';
 import { seedCatalog } from '../src/catalog/catalog.seed.js';
 import { productsV1, productsV2 } from '../src/catalog/products.family.js';
 import { expectVersionsMatchSource } from './support/catalog.expect.js';
@@ -51,7 +49,7 @@ describe('two application instances on one database', () => {
 
   beforeAll(async () => {
     // The instances run the compiled application, as production would.
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+    execFileSync('npm', ['run', 'build'], { stdio: 'inherit' });
     database = await createTestDatabase();
     client = createClient();
     await seedCatalog(database.db, { products: 20_000 });

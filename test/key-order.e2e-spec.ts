@@ -1,13 +1,9 @@
 import type { Client } from '@opensearch-project/opensearch';
 import { bigint, integer, type PgTable, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
 import fc from 'fast-check';
+import { describeSource, documentId, type KeyColumn, type KeyValue, parseDocumentId } from 'search-sync';
+import { compareKeys, keyFieldValue } from 'search-sync/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KeyColumn } from '../libs/search-sync/src/family/sync-source.js';
-import { describeSource } from '../libs/search-sync/src/index.js';
-import { documentId, parseDocumentId } from '../libs/search-sync/src/keys/document-id.js';
-import { keyFieldValue } from '../libs/search-sync/src/keys/key.field.js';
-import { compareKeys } from '../libs/search-sync/src/keys/key.order.js';
-import type { KeyValue } from '../libs/search-sync/src/pipeline/change-position.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { createClient, deleteIndexes, uniqueName } from './support/test-opensearch.js';
 

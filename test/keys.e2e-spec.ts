@@ -1,7 +1,7 @@
 import type { Client } from '@opensearch-project/opensearch';
 import type { PgTable } from 'drizzle-orm/pg-core';
+import { FamilySync, type Loader, type SyncDatabase } from 'search-sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FamilySync, type Loader, type SyncDatabase } from '../libs/search-sync/src/index.js';
 import {
   bigintItems,
   createKeyedTables,

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from '@opensearch-project/opensearch';
+import { FamilyRunner, FamilySync, LeaseLostError, type SyncResult } from 'search-sync';
+import { LeaseStore } from 'search-sync/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FamilyRunner, FamilySync, LeaseLostError, type SyncResult } from '../libs/search-sync/src/index.js';
-import { LeaseStore } from '../libs/search-sync/src/leases/lease.store.js';
 import { seedCatalog } from '../src/catalog/catalog.seed.js';
 import { productsFamily, productsV1 } from '../src/catalog/products.family.js';
 import { expectVersionsMatchSource } from './support/catalog.expect.js';

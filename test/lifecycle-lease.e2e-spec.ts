@@ -1,16 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { INestApplicationContext } from '@nestjs/common';
 import type { Client } from '@opensearch-project/opensearch';
+import { IndexMissingError, SearchSyncService } from 'search-sync';
+import { DeadLetterStore, LeaseStore } from 'search-sync/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeadLetterStore } from '../libs/search-sync/src/dead-letters/dead-letter.store.js';
-import { IndexMissingError, SearchSyncService } from '../libs/search-sync/src/index.js';
-import { LeaseStore } from '../libs/search-sync/src/leases/lease.store.js';
-import { aliasTargets } from '../libs/search-sync/src/lifecycle/alias.manager.js';
 import { seedCatalog } from '../src/catalog/catalog.seed.js';
 import { productsIndex } from './fixtures/catalog.indexes.js';
 import { createTestApp } from './fixtures/test-app.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
-import { createClient, deleteIndexes, uniqueName } from './support/test-opensearch.js';
+import { aliasTargets, createClient, deleteIndexes, uniqueName } from './support/test-opensearch.js';
 
 describe('retire, rollback and replay hold the family lease; no write recreates an index', () => {
   let database: TestDatabase;

@@ -1,11 +1,10 @@
 import type { Client } from '@opensearch-project/opensearch';
+import { FamilySync, LeaseLostError, LifecycleRefusedError } from 'search-sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FamilySync, LeaseLostError, LifecycleRefusedError } from '../libs/search-sync/src/index.js';
-import { aliasTargets } from '../libs/search-sync/src/lifecycle/alias.manager.js';
 import { seedCatalog } from '../src/catalog/catalog.seed.js';
 import { productsFamily, productsV1, productsV2 } from '../src/catalog/products.family.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
-import { createClient, deleteIndexes, uniqueName } from './support/test-opensearch.js';
+import { aliasTargets, createClient, deleteIndexes, uniqueName } from './support/test-opensearch.js';
 
 describe('promotion refusals without Nest', () => {
   let database: TestDatabase;

@@ -1,15 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { INestApplicationContext } from '@nestjs/common';
 import type { Client } from '@opensearch-project/opensearch';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type BackfillProgress,
   type GroupReport,
   LifecycleRefusedError,
   type RunReport,
   SearchSyncService,
-} from '../libs/search-sync/src/index.js';
-import { aliasTargets } from '../libs/search-sync/src/lifecycle/alias.manager.js';
+} from 'search-sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCatalog } from '../src/catalog/catalog.seed.js';
 import { productsV1, productsV2 } from '../src/catalog/products.family.js';
 import { productsIndex } from './fixtures/catalog.indexes.js';
@@ -17,7 +16,7 @@ import { createTestApp } from './fixtures/test-app.js';
 import { expectVersionsMatchSource } from './support/catalog.expect.js';
 import { writeRandomly } from './support/catalog.writers.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
-import { createClient, deleteIndexes, readAll, uniqueName } from './support/test-opensearch.js';
+import { aliasTargets, createClient, deleteIndexes, readAll, uniqueName } from './support/test-opensearch.js';
 
 // The scenario: 200,000 rows (about 80 s here); MIGRATION_ROWS=20000 for a quick run.
 const ROWS = Number(process.env.MIGRATION_ROWS ?? 200_000);

@@ -1,6 +1,5 @@
 import { Injectable, type Type } from '@nestjs/common';
 import type { Client } from '@opensearch-project/opensearch';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CaptureNotInstalledError,
   DefinitionChangedError,
@@ -8,7 +7,8 @@ import {
   SearchIndex,
   SearchSyncBootstrapError,
   StateNotInstalledError,
-} from '../libs/search-sync/src/index.js';
+} from 'search-sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { categories, products, tags } from '../src/catalog/catalog.schema.js';
 import { categoriesIndex } from './fixtures/catalog.indexes.js';
 import { createTestApp, type TestAppOptions } from './fixtures/test-app.js';

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { INestApplicationContext } from '@nestjs/common';
 import type { Client } from '@opensearch-project/opensearch';
+import { SearchSyncService } from 'search-sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SearchSyncService } from '../libs/search-sync/src/index.js';
 import { seedCatalog } from '../src/catalog/catalog.seed.js';
 import { productsV1, productsV2 } from '../src/catalog/products.family.js';
 import { categoriesIndex, productsIndex } from './fixtures/catalog.indexes.js';

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FamilySync, type RunReport, type SyncOptions } from '../../libs/search-sync/src/index.js';
+import { FamilySync, type RunReport, type SyncOptions } from 'search-sync';
 import { productsFamily } from '../../src/catalog/products.family.js';
 import type { BenchCase, BenchContext } from '../bench.case.js';
 import { BENCH_BATCH_SIZE, BENCH_BULK } from '../bench.config.js';

@@ -1,6 +1,6 @@
 import { relations } from 'drizzle-orm';
 import { boolean, integer, numeric, pgTable, primaryKey, serial, text, timestamp } from 'drizzle-orm/pg-core';
-import { changeCaptureColumns } from '../../libs/search-sync/src/index.js';
+import { changeCaptureColumns } from 'search-sync';
 
 export const categories = pgTable('categories', {
   id: serial('id').primaryKey(),

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { IndexVersion, SearchIndex, type SourceRow } from '../../libs/search-sync/src/index.js';
+import { IndexVersion, SearchIndex, type SourceRow } from 'search-sync';
 import { type catalogSchema, categories } from './catalog.schema.js';
 
 type CategoryRow = SourceRow<typeof catalogSchema, 'categories'>;

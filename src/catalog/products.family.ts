@@ -1,5 +1,5 @@
 import { isNotNull } from 'drizzle-orm';
-import type { FamilyDefinition, SourceRow, VersionDefinition } from '../../libs/search-sync/src/index.js';
+import type { FamilyDefinition, SourceRow, VersionDefinition } from 'search-sync';
 import { catalogSchema, products } from './catalog.schema.js';
 
 /** What the transforms see: a product with its category and tag names. */

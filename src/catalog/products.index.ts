@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { isNotNull } from 'drizzle-orm';
-import { IndexVersion, SearchIndex, type SearchIndexOptions } from '../../libs/search-sync/src/index.js';
+import { IndexVersion, SearchIndex, type SearchIndexOptions } from 'search-sync';
 import { products } from './catalog.schema.js';
 import {
   type ProductDto,

@@ -1,7 +1,7 @@
 import type { Client } from '@opensearch-project/opensearch';
 import { isNull } from 'drizzle-orm';
+import type { VersionDefinition } from 'search-sync';
 import { expect } from 'vitest';
-import type { VersionDefinition } from '../../libs/search-sync/src/index.js';
 import { products } from '../../src/catalog/catalog.schema.js';
 import { type ProductDto, toProductDto } from '../../src/catalog/products.family.js';
 import type { TestDatabase } from './test-database.js';

@@ -31,6 +31,13 @@ export async function readAll(client: Client, index: string): Promise<Map<string
   return documents;
 }
 
+/** The indexes an alias points at (none if it does not exist), read from the cluster, not through the library. */
+export async function aliasTargets(client: Client, alias: string): Promise<string[]> {
+  const response = await client.indices.getAlias({ name: alias }, { ignore: [404] });
+  if (response.statusCode === 404) return [];
+  return Object.keys(response.body as Record<string, unknown>);
+}
+
 export async function deleteIndexes(client: Client, pattern: string): Promise<void> {
   await client.indices.delete({ index: pattern, ignore_unavailable: true, expand_wildcards: 'all' } as never);
 }

@@ -1,4 +1,6 @@
 // The public surface of search-sync: what users import. Stages, stores and the reader stay internal.
+// Two more entries: `search-sync/state-schema` (the state tables, for drizzle-kit) and
+// `search-sync/testing` (the stores and key order, for the project's own tests; not a stable API).
 export { changeCaptureColumns } from './capture/change-capture.columns.js';
 export {
   assertChangeCaptureInstalled,
@@ -18,7 +20,8 @@ export * from './decorators/index.js';
 export * from './errors/index.js';
 export type { FamilyDefinition, SearchDocument, VersionDefinition } from './family/family.definition.js';
 export type { SourceRow } from './family/source-row.type.js';
-export { describeSource, type SyncSource } from './family/sync-source.js';
+export { describeSource, type KeyColumn, type KeyKind, type SyncSource } from './family/sync-source.js';
+export { documentId, parseDocumentId } from './keys/document-id.js';
 export { SearchSyncModule } from './nest/search-sync.module.js';
 export {
   ASYNC_OPTIONS_TYPE,
@@ -30,7 +33,7 @@ export type { SearchSyncModuleOptions } from './nest/search-sync-options.interfa
 export type { FamilyStatus } from './nest/search-sync-status.interface.js';
 export type { BulkLoaderOptions } from './opensearch/bulk.loader.js';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './opensearch/retry.policy.js';
-export type { ChangePosition } from './pipeline/change-position.js';
+export type { ChangePosition, KeyValue } from './pipeline/change-position.js';
 export type { Loader } from './pipeline/load.stage.js';
 export type {
   ChangeBatch,

@@ -1,0 +1,23 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import { SearchSyncModule } from 'search-sync';
+import { BooksIndex } from './books.index.js';
+
+@Module({})
+export class AppModule {
+  /** The application owns its database and passes search-sync the Drizzle handle. */
+  static forRoot(database: PostgresJsDatabase): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ScheduleModule.forRoot(),
+        SearchSyncModule.forRoot({
+          database,
+          opensearch: { node: process.env.OPENSEARCH_URL ?? 'http://127.0.0.1:9200' },
+        }),
+      ],
+      providers: [BooksIndex],
+    };
+  }
+}
