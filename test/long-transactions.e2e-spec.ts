@@ -1,9 +1,9 @@
 import type { Client } from '@opensearch-project/opensearch';
 import fc from 'fast-check';
 import postgres from 'postgres';
+import { type ChangePosition, FamilySync } from 'search-sync';
+import { comparePositions } from 'search-sync/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ChangePosition, FamilySync } from '../libs/search-sync/src/index.js';
-import { comparePositions } from '../libs/search-sync/src/pipeline/change-position.js';
 import { seedCatalog } from '../src/catalog/catalog.seed.js';
 import { productsFamily, productsV1, productsV2 } from '../src/catalog/products.family.js';
 import { expectVersionsMatchSource } from './support/catalog.expect.js';

@@ -1,7 +1,7 @@
 import type { Client } from '@opensearch-project/opensearch';
 import fc from 'fast-check';
+import { FamilySync } from 'search-sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FamilySync } from '../libs/search-sync/src/index.js';
 import { seedCatalog } from '../src/catalog/catalog.seed.js';
 import { productsFamily, productsV1, productsV2 } from '../src/catalog/products.family.js';
 import { expectVersionsMatchSource } from './support/catalog.expect.js';

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type INestApplicationContext, Injectable } from '@nestjs/common';
 import type { Client } from '@opensearch-project/opensearch';
+import { IndexVersion, SearchIndex, SearchSyncService } from 'search-sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IndexVersion, SearchIndex, SearchSyncService } from '../libs/search-sync/src/index.js';
 import { categories } from '../src/catalog/catalog.schema.js';
 import { seedCatalog } from '../src/catalog/catalog.seed.js';
 import { productsIndex } from './fixtures/catalog.indexes.js';
