@@ -1,29 +1,25 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@opensearch-project/opensearch';
-import { sql } from 'drizzle-orm';
 import { DrizzleChangeReader } from '../capture/change.reader.js';
-import { assertChangeCaptureInstalled } from '../capture/change-capture.migration.js';
 import { exactCapture } from '../capture/change-capture.mode.js';
 import { horizonHolder } from '../capture/horizon.inspect.js';
 import { CheckpointStore } from '../checkpoints/checkpoint.store.js';
 import type { SyncDatabase } from '../database/database.type.js';
-import { queryRows } from '../database/database.type.js';
 import type { DeadLetter, DeadLetterQuery } from '../dead-letters/dead-letter.interface.js';
 import { DeadLetterStore } from '../dead-letters/dead-letter.store.js';
-import { DefinitionChangedError } from '../errors/definition-changed.error.js';
 import { IndexMissingError } from '../errors/index-missing.error.js';
 import { LifecycleRefusedError } from '../errors/lifecycle.error.js';
-import { StateNotInstalledError } from '../errors/state-not-installed.error.js';
+import { safeObserver } from '../events/sync-event.hub.js';
+import type { SyncObserver } from '../events/sync-event.interface.js';
 import { versionDefinitionHash } from '../family/definition.hash.js';
 import type { FamilyDefinition } from '../family/family.definition.js';
 import { validateFamily, versionIndexName } from '../family/family.validate.js';
 import { describeSource, type SyncSource } from '../family/sync-source.js';
 import { parseDocumentId } from '../keys/document-id.js';
-import { keyFieldType } from '../keys/key.field.js';
 import { cursorGroups } from '../lifecycle/cursor-groups.js';
 import { VersionLifecycle } from '../lifecycle/version.lifecycle.js';
 import { BulkLoader, DEFAULT_BULK_OPTIONS } from '../opensearch/bulk.loader.js';
-import { ensureIndex, missingIndexes } from '../opensearch/index.manager.js';
+import { missingIndexes } from '../opensearch/index.manager.js';
 import { comparePositions } from '../pipeline/change-position.js';
 import { countingReader, type ReadCounter } from '../pipeline/counting.reader.js';
 import type { Loader } from '../pipeline/load.stage.js';
@@ -96,6 +92,7 @@ export class FamilySync {
   private readonly versionStore: VersionStore;
   private readonly lifecycle: VersionLifecycle;
   private readonly plan: Planner;
+  private readonly observe?: SyncObserver;
   /** Whether open dead letters may exist, so commits only look for superseded ones when they can. */
   private openDeadLetters = true;
   /** The backfill in progress in this process: its rate makes the ETA in status. */
@@ -119,8 +116,15 @@ export class FamilySync {
       with: definition.with,
       softDelete: definition.softDelete,
     });
+    this.observe = safeObserver(options.observer);
+    const observe = this.observe;
     const loader = (bulkOptions = options.bulk): Loader => {
-      const bulk = new BulkLoader(options.client, bulkOptions);
+      const bulk = new BulkLoader(
+        options.client,
+        bulkOptions,
+        undefined,
+        observe && ((event) => observe({ ...event, family: this.name })),
+      );
       const load: Loader = (operations, halt) => bulk.load(operations, halt);
       return options.wrapLoader ? options.wrapLoader(load) : load;
     };
@@ -338,6 +342,13 @@ export class FamilySync {
         await this.commit(batch, options.fence);
         load = addStats(load, batch.stats);
         onChanges?.(batch.changeCount);
+        this.observe?.({
+          type: 'batch',
+          family: this.name,
+          versions: batch.versions,
+          changes: batch.changeCount,
+          deadLetters: batch.deadLetters,
+        });
         options.onBatch?.({ changes: batch.changeCount, operations: batch.operations.length });
       },
       signal: options.signal,
