@@ -44,4 +44,9 @@ export const messages = {
     `Its lease expired before it finished (the instance stopped or stalled); ${takenOverBy} took the family over.`,
   leaseLost: (family: string, holder: string) =>
     `Family "${family}": this instance (${holder}) lost its lease to another instance; its progress was not recorded.`,
+  metricRegistered: (name: string) =>
+    `A metric named "${name}" is registered already in this registry: import SearchSyncMetricsModule once, ` +
+    'or give each import its own `prefix` or `registry`.',
+  moduleMissing: (addOn: string) =>
+    `${addOn} needs SearchSyncModule: import SearchSyncModule.forRoot() or forRootAsync() in the application.`,
 };
