@@ -49,4 +49,13 @@ export const messages = {
     'or give each import its own `prefix` or `registry`.',
   moduleMissing: (addOn: string) =>
     `${addOn} needs SearchSyncModule: import SearchSyncModule.forRoot() or forRootAsync() in the application.`,
+  healthDatabaseDown: (detail: string) =>
+    `PostgreSQL cannot be reached (${detail}): no family can sync until it answers.`,
+  healthClusterDown: (detail: string) =>
+    `OpenSearch cannot be reached (${detail}): no family can sync until it answers.`,
+  healthStatusUnavailable: (detail: string) => `The families' status could not be read (${detail}).`,
+  healthVersionLagging: (family: string, version: number, index: string, lagSeconds: number, bound: number) =>
+    `Family "${family}", version ${version} (${index}): its checkpoint has not moved for ${lagSeconds} s while ` +
+    `changes wait, past the bound of ${bound} s. Check that its runs succeed (status, run log) and keep up.`,
+  healthTimedOut: (what: string, timeoutMs: number) => `${what} did not answer within ${timeoutMs} ms`,
 };
