@@ -18,6 +18,18 @@ export type { SyncDatabase } from './database/database.type.js';
 export type { DeadLetter, DeadLetterQuery } from './dead-letters/dead-letter.interface.js';
 export * from './decorators/index.js';
 export * from './errors/index.js';
+export type {
+  BatchEvent,
+  BulkRequestEvent,
+  BulkRetryEvent,
+  LeaseEvent,
+  OperationCount,
+  OperationResult,
+  OperationsEvent,
+  RunEvent,
+  SyncEvent,
+  SyncObserver,
+} from './events/sync-event.interface.js';
 export type { FamilyDefinition, SearchDocument, VersionDefinition } from './family/family.definition.js';
 export type { SourceRow } from './family/source-row.type.js';
 export { describeSource, type KeyColumn, type KeyKind, type SyncSource } from './family/sync-source.js';

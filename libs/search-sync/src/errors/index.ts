@@ -9,6 +9,8 @@ export { InvalidIdentifierError } from './invalid-identifier.error.js';
 export { LeaseBusyError } from './lease-busy.error.js';
 export { LeaseLostError } from './lease-lost.error.js';
 export { LifecycleRefusedError } from './lifecycle.error.js';
+export { MetricRegisteredError } from './metric-registered.error.js';
+export { SearchSyncModuleMissingError } from './module-missing.error.js';
 export { SearchSyncError } from './search-sync.error.js';
 export { StateNotInstalledError } from './state-not-installed.error.js';
 export { UnknownFamilyError } from './unknown-family.error.js';

@@ -44,4 +44,18 @@ export const messages = {
     `Its lease expired before it finished (the instance stopped or stalled); ${takenOverBy} took the family over.`,
   leaseLost: (family: string, holder: string) =>
     `Family "${family}": this instance (${holder}) lost its lease to another instance; its progress was not recorded.`,
+  metricRegistered: (name: string) =>
+    `A metric named "${name}" is registered already in this registry: import SearchSyncMetricsModule once, ` +
+    'or give each import its own `prefix` or `registry`.',
+  moduleMissing: (addOn: string) =>
+    `${addOn} needs SearchSyncModule: import SearchSyncModule.forRoot() or forRootAsync() in the application.`,
+  healthDatabaseDown: (detail: string) =>
+    `PostgreSQL cannot be reached (${detail}): no family can sync until it answers.`,
+  healthClusterDown: (detail: string) =>
+    `OpenSearch cannot be reached (${detail}): no family can sync until it answers.`,
+  healthStatusUnavailable: (detail: string) => `The families' status could not be read (${detail}).`,
+  healthVersionLagging: (family: string, version: number, index: string, lagSeconds: number, bound: number) =>
+    `Family "${family}", version ${version} (${index}): its checkpoint has not moved for ${lagSeconds} s while ` +
+    `changes wait, past the bound of ${bound} s. Check that its runs succeed (status, run log) and keep up.`,
+  healthTimedOut: (what: string, timeoutMs: number) => `${what} did not answer within ${timeoutMs} ms`,
 };

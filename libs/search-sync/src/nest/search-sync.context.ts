@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { Client } from '@opensearch-project/opensearch';
 import type { SyncDatabase } from '../database/database.type.js';
+import { SyncEventHub } from '../events/sync-event.hub.js';
 import { DEFAULT_STATE_SCHEMA } from '../state/state.schema.js';
 import type { SyncOptions } from '../sync/sync.interface.js';
 import type { SearchSyncModuleOptions } from './search-sync-options.interface.js';
@@ -16,12 +17,15 @@ export interface SearchSyncContext {
   readonly leaseTtlMs: number;
   readonly runSchedules: boolean;
   readonly wakeOnCommit: boolean;
+  /** Where the families' work reports what it does; `SearchSyncService.observe()` subscribes to it. */
+  readonly events: SyncEventHub;
 }
 
 export function createSearchSyncContext(options: SearchSyncModuleOptions): SearchSyncContext {
   const ownsClient = !(options.opensearch instanceof Client);
   const client = options.opensearch instanceof Client ? options.opensearch : new Client(options.opensearch);
   const stateSchema = options.stateSchema ?? DEFAULT_STATE_SCHEMA;
+  const events = new SyncEventHub();
   return {
     db: options.database,
     client,
@@ -34,10 +38,12 @@ export function createSearchSyncContext(options: SearchSyncModuleOptions): Searc
       batchSize: options.batchSize,
       batchesInFlight: options.batchesInFlight,
       bulk: options.bulk,
+      observer: events.emit,
     },
     holder: options.instanceName ?? `${hostname()}:${process.pid}`,
     leaseTtlMs: options.leaseTtlMs ?? 30_000,
     runSchedules: options.runSchedules ?? true,
     wakeOnCommit: options.wakeOnCommit ?? true,
+    events,
   };
 }

@@ -66,6 +66,7 @@ export class SearchSyncExplorer implements OnModuleInit {
           stateSchema: this.context.stateSchema,
           holder: this.context.holder,
           leaseTtlMs: this.context.leaseTtlMs,
+          observer: this.context.events.emit,
         }),
       });
       try {

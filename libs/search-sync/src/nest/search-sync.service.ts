@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DeadLetter, DeadLetterQuery } from '../dead-letters/dead-letter.interface.js';
+import type { SyncObserver } from '../events/sync-event.interface.js';
 import type { ReconcileReport } from '../reconcile/reconcile.interface.js';
 import { type RunRecord, RunStore } from '../runs/run.store.js';
 import type { SyncResult } from '../sync/family.runner.js';
@@ -106,6 +107,15 @@ export class SearchSyncService {
   replay(family: string, query: Omit<DeadLetterQuery, 'family'> = {}): Promise<ReplayReport> {
     const { runner } = this.registry.get(family);
     return runner.exclusive((fence) => runner.sync.replay(query, { fence }));
+  }
+
+  /**
+   * Tells `observer` what the families' work does from now on (bulk requests, retries, operations,
+   * batches, runs, leases), for metrics or logs; the function returned stops it. Observers are called on
+   * the path of the work: keep them quick (what they throw is ignored).
+   */
+  observe(observer: SyncObserver): () => void {
+    return this.context.events.subscribe(observer);
   }
 
   /** The run log of a family, oldest first: every run and skip of every instance. */

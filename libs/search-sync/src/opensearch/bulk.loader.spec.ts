@@ -1,6 +1,7 @@
 import { type Client, errors } from '@opensearch-project/opensearch';
 import { describe, expect, it } from 'vitest';
 import { ClusterUnavailableError } from '../errors/cluster-unavailable.error.js';
+import type { LoaderEvent } from '../events/sync-event.interface.js';
 import type { IndexOperation } from '../pipeline/pipeline.interface.js';
 import { BulkLoader } from './bulk.loader.js';
 
@@ -189,5 +190,75 @@ describe('BulkLoader', () => {
       [0, 'invalid_document_id'],
     ]);
     expect(result.deadLetters[0].reason).toContain('514 bytes');
+  });
+
+  it('tells its observer each request, each retry by status, and how every operation ended per version', async () => {
+    let call = 0;
+    const { client, requests } = fakeClient((o) => {
+      call++;
+      return o.map((op) => {
+        if (op.action === 'delete') return 404;
+        if (op.id === '0') return call === 1 ? 429 : 201;
+        if (op.id === '1') return call === 1 ? 503 : 201;
+        if (op.id === '2') return 400;
+        return op.id === '3' ? 409 : 201;
+      });
+    });
+    const events: LoaderEvent[] = [];
+    const loader = new BulkLoader(
+      client,
+      { retry: fastRetry },
+      () => 0,
+      (event) => events.push(event),
+    );
+    const deletes = ops(2, 'delete').map((op) => ({ ...op, version: 2, id: `d${op.id}` }));
+    const result = await loader.load([...ops(5), ...deletes]);
+
+    const sent = events.filter((e) => e.type === 'bulk-request');
+    expect(sent).toHaveLength(requests.length);
+    expect(sent.map((e) => [e.status, e.operations])).toEqual(requests.map((r) => [200, r.length]));
+    expect(sent.every((e) => e.durationSeconds >= 0 && e.bytes > 0)).toBe(true);
+    expect(events.filter((e) => e.type === 'bulk-retry')).toEqual([
+      { type: 'bulk-retry', status: 429, items: 1 },
+      { type: 'bulk-retry', status: 503, items: 1 },
+    ]);
+    const outcomes = events.filter((e) => e.type === 'operations');
+    expect(outcomes).toHaveLength(1);
+    const counts = outcomes[0].type === 'operations' ? outcomes[0].counts : [];
+    expect([...counts].sort((a, b) => a.result.localeCompare(b.result))).toEqual([
+      { version: 2, action: 'delete', result: 'already_deleted', count: 2 },
+      { version: 1, action: 'index', result: 'already_newer', count: 1 },
+      { version: 1, action: 'index', result: 'dead_letter', count: 1 },
+      { version: 1, action: 'index', result: 'succeeded', count: 3 },
+    ]);
+    // Every operation is counted once, whatever the number of attempts it took.
+    expect(counts.reduce((sum, c) => sum + c.count, 0)).toBe(7);
+    expect(result.stats).toMatchObject({ succeeded: 3, alreadyNewer: 1, alreadyDeleted: 2, rejected: 1 });
+  });
+
+  it('tells a request that got no answer with a null status, and still fails the load', async () => {
+    const { client } = fakeClient(
+      () => new errors.ConnectionError('connect ECONNREFUSED 127.0.0.1:9', null as never),
+    );
+    const events: LoaderEvent[] = [];
+    const loader = new BulkLoader(
+      client,
+      { retry: fastRetry },
+      () => 0,
+      (event) => events.push(event),
+    );
+    await expect(loader.load(ops(3))).rejects.toBeInstanceOf(ClusterUnavailableError);
+    expect(events.filter((e) => e.type === 'bulk-request').map((e) => e.status)).toEqual([
+      null,
+      null,
+      null,
+      null,
+    ]);
+    expect(events.filter((e) => e.type === 'bulk-retry')).toEqual([
+      { type: 'bulk-retry', status: null, items: 3 },
+      { type: 'bulk-retry', status: null, items: 3 },
+      { type: 'bulk-retry', status: null, items: 3 },
+    ]);
+    expect(events.some((e) => e.type === 'operations')).toBe(false);
   });
 });

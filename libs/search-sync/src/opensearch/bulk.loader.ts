@@ -2,6 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@opensearch-project/opensearch';
 import type { Bulk_RequestBody } from '@opensearch-project/opensearch/api/index.js';
 import { ClusterUnavailableError } from '../errors/cluster-unavailable.error.js';
+import { OperationTally } from '../events/operation.tally.js';
+import type { LoaderEvent } from '../events/sync-event.interface.js';
 import type { DeadLetterRecord, IndexOperation, LoadResult } from '../pipeline/pipeline.interface.js';
 import { Semaphore } from '../utils/semaphore.util.js';
 import {
@@ -11,6 +13,7 @@ import {
   isRetryableRequestError,
   requestRefusal,
 } from './bulk.classify.js';
+import { observeRetries, timed } from './bulk.observe.js';
 import {
   type BulkRequest,
   cutRequests,
@@ -41,6 +44,12 @@ export const DEFAULT_BULK_OPTIONS: BulkLoaderOptions = {
 
 const REQUEST_FAILED = 'request_failed';
 
+const RESULTS = {
+  succeeded: 'succeeded',
+  alreadyNewer: 'already_newer',
+  alreadyDeleted: 'already_deleted',
+} as const;
+
 // Only what classification needs: a clean response carries a status per item and nothing else.
 const FILTER_PATH = 'errors,items.*.status,items.*.error';
 
@@ -58,6 +67,8 @@ export class BulkLoader {
     private readonly client: Client,
     options: Partial<BulkLoaderOptions> = {},
     private readonly random: () => number = Math.random,
+    /** Told of each request, each round of retries and each load's outcomes (metrics). */
+    private readonly observe?: (event: LoaderEvent) => void,
   ) {
     this.options = { ...DEFAULT_BULK_OPTIONS, ...options };
     this.inFlight = new Semaphore(this.options.concurrency);
@@ -74,6 +85,7 @@ export class BulkLoader {
       rejected: 0,
     };
     const deadLetters: DeadLetterRecord[] = [];
+    const tally = this.observe && new OperationTally();
     // Serialised while the requests are cut, so that no more than a request's strings are alive at once.
     let pending: Iterable<Serialised> = serialiseAll(operations, deadLetters);
     const started = Date.now();
@@ -117,6 +129,7 @@ export class BulkLoader {
             default:
               anyDelivered = true;
               stats[outcome.kind]++;
+              tally?.add(item.op.version, item.op.action, RESULTS[outcome.kind]);
           }
         });
       });
@@ -147,12 +160,17 @@ export class BulkLoader {
         break;
       }
       stats.retriedItems += retry.length;
+      if (this.observe) observeRetries(this.observe, retry);
       await sleep(delay, undefined, { signal: halt }).catch(() => halt?.throwIfAborted());
       pending = retry.map(({ request, item }) => ({
         op: item.op,
         bytes: item.bytes,
         body: request.body.slice(item.start, item.end),
       }));
+    }
+    if (tally) {
+      tally.addDeadLetters(deadLetters);
+      this.observe?.({ type: 'operations', counts: tally.toArray() });
     }
     return { deadLetters, stats };
   }
@@ -162,7 +180,9 @@ export class BulkLoader {
     try {
       // The client sends a string body as it is: operations are serialised once, when planned.
       const body = request.body as unknown as Bulk_RequestBody;
-      const response = await this.client.bulk({ body, filter_path: FILTER_PATH });
+      const response = await timed(this.observe, request, () =>
+        this.client.bulk({ body, filter_path: FILTER_PATH }),
+      );
       const answers = (response.body as { items?: Record<string, BulkItemResponse>[] }).items ?? [];
       if (answers.length !== items.length) {
         throw new ClusterUnavailableError(

@@ -3,6 +3,8 @@ import type { SyncDatabase } from '../database/database.type.js';
 import { databaseFailure } from '../errors/database-failure.util.js';
 import { LeaseBusyError } from '../errors/lease-busy.error.js';
 import { LeaseLostError } from '../errors/lease-lost.error.js';
+import { safeObserver } from '../events/sync-event.hub.js';
+import type { RunEvent, SyncObserver } from '../events/sync-event.interface.js';
 import type { Lease, LeaseAttempt } from '../leases/lease.store.js';
 import { LeaseStore } from '../leases/lease.store.js';
 import { RunStore } from '../runs/run.store.js';
@@ -23,6 +25,8 @@ export interface FamilyRunnerOptions {
   /** This instance's name in leases and the run log. */
   readonly holder: string;
   readonly leaseTtlMs: number;
+  /** Told of each run's outcome, and when the lease is taken and given back (metrics). */
+  readonly observer?: SyncObserver;
 }
 
 /**
@@ -35,6 +39,7 @@ export class FamilyRunner {
   private readonly controller = new AbortController();
   private readonly leases: LeaseStore;
   private readonly runs: RunStore;
+  private readonly observe?: SyncObserver;
 
   constructor(
     readonly sync: FamilySync,
@@ -42,6 +47,7 @@ export class FamilyRunner {
   ) {
     this.leases = new LeaseStore(options.stateSchema);
     this.runs = new RunStore(options.stateSchema);
+    this.observe = safeObserver(options.observer);
   }
 
   /** Whether `stop()` was called: the instance is shutting down and starts no run. */
@@ -55,17 +61,28 @@ export class FamilyRunner {
 
   /** One run up to the horizon, or a skip that says who is running the family already. */
   run(options: RunRequestOptions = {}): Promise<SyncResult> {
+    const started = performance.now();
+    const ended = (outcome: RunEvent['outcome']) =>
+      this.observe?.({
+        type: 'run',
+        family: this.sync.name,
+        outcome,
+        durationSeconds: (performance.now() - started) / 1000,
+      });
     if (this.controller.signal.aborted) {
+      ended('skipped');
       return Promise.resolve({ outcome: 'skipped', reason: 'this instance is shutting down' });
     }
     if (this.current) {
+      ended('skipped');
       return Promise.resolve({
         outcome: 'skipped',
         reason: `held by ${this.options.holder} (this instance)`,
       });
     }
-    const run = this.runWithLease(options)
+    const run = this.runWithLease(options, ended)
       .catch((error: unknown) => {
+        ended('failed');
         throw databaseFailure(this.sync.name, error);
       })
       .finally(() => {
@@ -126,6 +143,7 @@ export class FamilyRunner {
     const lose = () => lost.abort(new LeaseLostError(lease.family, lease.holder));
     let renewedAt = Date.now();
     let renewing: Promise<void> = Promise.resolve();
+    this.observe?.({ type: 'lease', family: lease.family, held: true });
     const renewal = setInterval(
       () => {
         renewing = this.leases.renew(db, lease, leaseTtlMs).then(
@@ -154,6 +172,7 @@ export class FamilyRunner {
       // A renewal landing after the release would hold the lease for another TTL.
       await renewing;
       await this.leases.release(db, lease).catch(() => undefined);
+      this.observe?.({ type: 'lease', family: lease.family, held: false });
     }
   }
 
@@ -163,12 +182,16 @@ export class FamilyRunner {
     await this.current?.catch(() => undefined);
   }
 
-  private async runWithLease(options: RunRequestOptions): Promise<SyncResult> {
+  private async runWithLease(
+    options: RunRequestOptions,
+    ended: (outcome: RunEvent['outcome']) => void,
+  ): Promise<SyncResult> {
     const { db, holder } = this.options;
     const family = this.sync.name;
     const attempt = await this.acquire();
     if (!attempt.acquired) {
       await this.runs.start(db, family, holder, null, 'skipped');
+      ended('skipped');
       return { outcome: 'skipped', reason: `held by ${attempt.heldBy}` };
     }
     const { lease } = attempt;
@@ -178,12 +201,14 @@ export class FamilyRunner {
       const report = await this.holding(lease, (fence, leaseLost) =>
         this.sync.run({ ...options, signal, fence, leaseLost }),
       );
+      const outcome = signal.aborted ? 'stopped' : 'succeeded';
       await this.runs.finish(db, runId, {
-        outcome: signal.aborted ? 'stopped' : 'succeeded',
+        outcome,
         changes: report.changes,
         batches: report.batches,
         deadLetters: report.deadLetters,
       });
+      ended(outcome);
       return { outcome: 'completed', report };
     } catch (error) {
       await this.runs

@@ -9,6 +9,8 @@ import type { DeadLetter, DeadLetterQuery } from '../dead-letters/dead-letter.in
 import { DeadLetterStore } from '../dead-letters/dead-letter.store.js';
 import { IndexMissingError } from '../errors/index-missing.error.js';
 import { LifecycleRefusedError } from '../errors/lifecycle.error.js';
+import { safeObserver } from '../events/sync-event.hub.js';
+import type { SyncObserver } from '../events/sync-event.interface.js';
 import { versionDefinitionHash } from '../family/definition.hash.js';
 import type { FamilyDefinition } from '../family/family.definition.js';
 import { validateFamily, versionIndexName } from '../family/family.validate.js';
@@ -94,6 +96,7 @@ export class FamilySync {
   private readonly versionStore: VersionStore;
   private readonly lifecycle: VersionLifecycle;
   private readonly plan: Planner;
+  private readonly observe?: SyncObserver;
   /** Whether open dead letters may exist, so commits only look for superseded ones when they can. */
   private openDeadLetters = true;
   /** The backfill in progress in this process: its rate makes the ETA in status. */
@@ -118,8 +121,15 @@ export class FamilySync {
       softDelete: definition.softDelete,
     });
     this.relatedPaths = trackedRelations(definition, options.db);
+    this.observe = safeObserver(options.observer);
+    const observe = this.observe;
     const loader = (bulkOptions = options.bulk): Loader => {
-      const bulk = new BulkLoader(options.client, bulkOptions);
+      const bulk = new BulkLoader(
+        options.client,
+        bulkOptions,
+        undefined,
+        observe && ((event) => observe({ ...event, family: this.name })),
+      );
       const load: Loader = (operations, halt) => bulk.load(operations, halt);
       return options.wrapLoader ? options.wrapLoader(load) : load;
     };
@@ -348,6 +358,13 @@ export class FamilySync {
         await this.commit(batch, options.fence);
         load = addStats(load, batch.stats);
         onChanges?.(batch.changeCount);
+        this.observe?.({
+          type: 'batch',
+          family: this.name,
+          versions: batch.versions,
+          changes: batch.changeCount,
+          deadLetters: batch.deadLetters,
+        });
         options.onBatch?.({ changes: batch.changeCount, operations: batch.operations.length });
       },
       settle: (finished) =>

@@ -1,6 +1,7 @@
 import type { Client } from '@opensearch-project/opensearch';
 import type { HorizonHolder } from '../capture/horizon.inspect.js';
 import type { SyncDatabase } from '../database/database.type.js';
+import type { SyncObserver } from '../events/sync-event.interface.js';
 import type { BulkLoaderOptions } from '../opensearch/bulk.loader.js';
 import type { ChangePosition } from '../pipeline/change-position.js';
 import type { Loader } from '../pipeline/load.stage.js';
@@ -19,6 +20,8 @@ export interface SyncOptions {
   readonly bulk?: Partial<BulkLoaderOptions>;
   /** Wraps the loader (metrics, rate limits) without forking the library; called once per loader (live, backfill). */
   readonly wrapLoader?: (loader: Loader) => Loader;
+  /** Told what the family's work does (bulk requests, retries, batches, runs, leases): metrics, logs. */
+  readonly observer?: SyncObserver;
   /**
    * While a backfill streams, how often the caught-up versions are synced again (start to start). Default
    * 500 ms: with the index's 1 s refresh, a write is searchable in them within about two seconds.

@@ -1,0 +1,82 @@
+import type { DeadLetterRecord, OperationAction } from '../pipeline/pipeline.interface.js';
+import type { RunOutcome } from '../state/state.schema.js';
+
+/**
+ * What the library reports as it works, for metrics, logs or traces. Observers are told synchronously
+ * on the path of the work: they must be quick, and what they throw is ignored.
+ */
+export type SyncEvent =
+  | BulkRequestEvent
+  | BulkRetryEvent
+  | OperationsEvent
+  | BatchEvent
+  | RunEvent
+  | LeaseEvent;
+
+export type SyncObserver = (event: SyncEvent) => void;
+
+/** One bulk request answered or failed (a retry or a split request is a request of its own). */
+export interface BulkRequestEvent {
+  readonly type: 'bulk-request';
+  readonly family: string;
+  readonly durationSeconds: number;
+  /** The HTTP status of the answer; null when none came (connection refused, timeout). */
+  readonly status: number | null;
+  readonly operations: number;
+  readonly bytes: number;
+}
+
+/** Items of bulk requests sent again after a transient failure, by the status they failed with. */
+export interface BulkRetryEvent {
+  readonly type: 'bulk-retry';
+  readonly family: string;
+  /** The item's (or the whole request's) HTTP status; null when no answer came. */
+  readonly status: number | null;
+  readonly items: number;
+}
+
+/** How a document operation ended: written, already there (newer, or deleted), or a dead letter. */
+export type OperationResult = 'succeeded' | 'already_newer' | 'already_deleted' | 'dead_letter';
+
+export interface OperationCount {
+  readonly version: number;
+  readonly action: OperationAction;
+  readonly result: OperationResult;
+  readonly count: number;
+}
+
+/** The operations a load (a batch, a replay, a repair) ended with, per version, action and result. */
+export interface OperationsEvent {
+  readonly type: 'operations';
+  readonly family: string;
+  readonly counts: readonly OperationCount[];
+}
+
+/** A batch whose checkpoint committed: the versions it moved, the changes it applied, its dead letters. */
+export interface BatchEvent {
+  readonly type: 'batch';
+  readonly family: string;
+  readonly versions: readonly number[];
+  readonly changes: number;
+  readonly deadLetters: readonly Pick<DeadLetterRecord, 'version' | 'errorType'>[];
+}
+
+/** A run of a family ended (or was skipped because it was running already). */
+export interface RunEvent {
+  readonly type: 'run';
+  readonly family: string;
+  readonly outcome: Extract<RunOutcome, 'succeeded' | 'stopped' | 'failed' | 'skipped'>;
+  readonly durationSeconds: number;
+}
+
+/** This instance took or gave back the family's lease (a run, or exclusive work such as promote). */
+export interface LeaseEvent {
+  readonly type: 'lease';
+  readonly family: string;
+  readonly held: boolean;
+}
+
+type WithoutFamily<E> = E extends unknown ? Omit<E, 'family'> : never;
+
+/** What a bulk loader reports; the family that owns the loader adds its name. */
+export type LoaderEvent = WithoutFamily<BulkRequestEvent | BulkRetryEvent | OperationsEvent>;

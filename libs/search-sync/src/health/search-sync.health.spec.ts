@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import type { FamilyStatus } from '../nest/search-sync-status.interface.js';
+import type { VersionStatus } from '../sync/sync.interface.js';
+import { checkSearchSync, type SearchSyncHealthSource } from './search-sync.health.js';
+
+const version = (overrides: Partial<VersionStatus>): VersionStatus => ({
+  version: 1,
+  index: 'products_v1',
+  state: 'serving',
+  checkpoint: null,
+  pendingChanges: 0,
+  lagSeconds: 0,
+  documents: 10,
+  deadLetters: 0,
+  backfill: null,
+  ...overrides,
+});
+
+const family = (name: string, versions: VersionStatus[]): FamilyStatus => ({
+  family: name,
+  className: 'Index',
+  schedule: null,
+  running: false,
+  versions,
+  lastRun: null,
+  horizon: { horizon: 1, changesPastHorizon: 0, holder: null },
+});
+
+function source(overrides: Partial<SearchSyncHealthSource> = {}): SearchSyncHealthSource {
+  return {
+    db: { execute: async () => [] } as never,
+    client: { ping: async () => ({ body: true }) } as never,
+    status: async () => [family('products', [version({})])],
+    ...overrides,
+  };
+}
+
+const refused = () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
+
+describe('checkSearchSync', () => {
+  it('is healthy when both answer and the live versions are within the bound', async () => {
+    const health = await checkSearchSync(source(), { maxLagSeconds: 60 });
+    expect(health).toEqual({
+      healthy: true,
+      postgresql: { status: 'up' },
+      opensearch: { status: 'up' },
+      versions: [
+        {
+          family: 'products',
+          version: 1,
+          index: 'products_v1',
+          state: 'serving',
+          lagSeconds: 0,
+          pendingChanges: 0,
+          status: 'up',
+        },
+      ],
+      problems: [],
+    });
+  });
+
+  it('is down when a live version lags past the bound, naming its family and version; a backfill lags by design', async () => {
+    const health = await checkSearchSync(
+      source({
+        status: async () => [
+          family('products', [
+            version({}),
+            version({ version: 2, index: 'products_v2', state: 'live', lagSeconds: 90, pendingChanges: 12 }),
+            version({ version: 3, index: 'products_v3', state: 'backfilling', lagSeconds: 5000 }),
+          ]),
+        ],
+      }),
+      { maxLagSeconds: 60 },
+    );
+    expect(health.healthy).toBe(false);
+    expect(health.versions.map((v) => [v.version, v.status])).toEqual([
+      [1, 'up'],
+      [2, 'down'],
+    ]);
+    expect(health.problems).toEqual([
+      'Family "products", version 2 (products_v2): its checkpoint has not moved for 90 s while changes wait, ' +
+        'past the bound of 60 s. Check that its runs succeed (status, run log) and keep up.',
+    ]);
+  });
+
+  it('is down when PostgreSQL cannot be reached, and does not read the status then', async () => {
+    let statusRead = false;
+    const health = await checkSearchSync(
+      source({
+        db: { execute: refused } as never,
+        status: async () => {
+          statusRead = true;
+          return [];
+        },
+      }),
+    );
+    expect(health.healthy).toBe(false);
+    expect(health.postgresql).toEqual({ status: 'down', message: 'connect ECONNREFUSED 127.0.0.1:5432' });
+    expect(health.opensearch).toEqual({ status: 'up' });
+    expect(health.problems).toEqual([
+      'PostgreSQL cannot be reached (connect ECONNREFUSED 127.0.0.1:5432): no family can sync until it answers.',
+    ]);
+    expect(statusRead).toBe(false);
+  });
+
+  it('is down when OpenSearch cannot be reached or does not answer the ping', async () => {
+    const unreachable = await checkSearchSync(
+      source({ client: { ping: () => Promise.reject(new Error('ECONNREFUSED')) } as never }),
+    );
+    expect(unreachable.opensearch).toEqual({ status: 'down', message: 'ECONNREFUSED' });
+    expect(unreachable.problems).toEqual([
+      'OpenSearch cannot be reached (ECONNREFUSED): no family can sync until it answers.',
+    ]);
+    const refusing = await checkSearchSync(
+      source({ client: { ping: async () => ({ body: false }) } as never }),
+    );
+    expect(refusing.healthy).toBe(false);
+    expect(refusing.opensearch.status).toBe('down');
+  });
+
+  it('is down, not hanging, when a dependency does not answer within the timeout', async () => {
+    const health = await checkSearchSync(source({ db: { execute: () => new Promise(() => {}) } as never }), {
+      timeoutMs: 20,
+    });
+    expect(health.postgresql).toEqual({ status: 'down', message: 'PostgreSQL did not answer within 20 ms' });
+  });
+
+  it('is down when the status cannot be read, and passes the families to check on', async () => {
+    let asked: readonly string[] | undefined;
+    const health = await checkSearchSync(
+      source({
+        status: async (families) => {
+          asked = families;
+          throw new Error('No family "orders" is declared.');
+        },
+      }),
+      { families: ['orders'] },
+    );
+    expect(asked).toEqual(['orders']);
+    expect(health.problems).toEqual([
+      'The families\' status could not be read (No family "orders" is declared.).',
+    ]);
+  });
+});
