@@ -3,9 +3,9 @@ import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminu
 import { Client } from '@opensearch-project/opensearch';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { SearchSyncService } from 'search-sync';
+import { SearchSyncHealthIndicator, SearchSyncHealthModule } from 'search-sync/health';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SearchSyncHealthIndicator, SearchSyncHealthModule } from '../libs/search-sync/src/health/index.js';
-import { SearchSyncService } from '../libs/search-sync/src/index.js';
 import { catalogSchema } from '../src/catalog/catalog.schema.js';
 import { seedCatalog } from '../src/catalog/catalog.seed.js';
 import { productsIndex } from './fixtures/catalog.indexes.js';

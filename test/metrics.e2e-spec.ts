@@ -1,9 +1,9 @@
 import { Client } from '@opensearch-project/opensearch';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import postgres from 'postgres';
+import { SearchSyncService, type SyncResult } from 'search-sync';
+import { SearchSyncMetricsModule } from 'search-sync/metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SearchSyncService, type SyncResult } from '../libs/search-sync/src/index.js';
-import { SearchSyncMetricsModule } from '../libs/search-sync/src/metrics/index.js';
 import { seedCatalog } from '../src/catalog/catalog.seed.js';
 import { productsIndex } from './fixtures/catalog.indexes.js';
 import { createHttpApp, type HttpApp } from './fixtures/http-app.js';
