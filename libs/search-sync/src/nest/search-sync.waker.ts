@@ -18,7 +18,9 @@ const WAKE_BACKFILL_BUDGET_MS = 5000;
  * Wake on commit: listens for the capture triggers' notifications (one connection of the application's
  * postgres.js client, kept by the driver) and runs the families whose table changed at once, so
  * freshness is the bulk latency plus the index refresh, not a polling interval. The schedule stays the
- * safety net: when listening (re)starts, every family runs once for what may have been missed.
+ * safety net: when listening starts again after its connection dropped, every family runs once for what
+ * may have been missed meanwhile (not at bootstrap: what was committed before is the schedule's, and a
+ * one-shot command that syncs right after bootstrap must not find the family already running).
  */
 @Injectable()
 export class SearchSyncWaker implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -42,11 +44,15 @@ export class SearchSyncWaker implements OnApplicationBootstrap, BeforeApplicatio
     const wake = (registrations: readonly FamilyRegistration[]) => {
       for (const registration of registrations) void this.trigger.fire(registration, WAKE_BACKFILL_BUDGET_MS);
     };
+    let listened = false;
     const listening = await listenForChanges(
       this.context.db,
       this.context.stateSchema,
       (table) => wake(byTable.get(table) ?? []),
-      () => wake(woken),
+      () => {
+        if (listened) wake(woken);
+        listened = true;
+      },
     );
     if ('unavailable' in listening) {
       this.logger.warn(`${listening.unavailable}: families run on their schedule only`);
