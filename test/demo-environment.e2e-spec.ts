@@ -7,8 +7,12 @@ import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
+import { FamilySync } from '../libs/search-sync/src/index.js';
 import { catalogSchema, categories, products } from '../src/catalog/catalog.schema.js';
+import { seedCatalog } from '../src/catalog/catalog.seed.js';
+import { productsFamily } from '../src/catalog/products.family.js';
 import { demoDatabase } from '../src/demo/demo.environment.js';
+import { createClient, deleteIndexes, readAll, uniqueName } from './support/test-opensearch.js';
 
 /** A localhost port nobody listens on: the OS hands out a free one, which is given straight back. */
 async function unusedPort(): Promise<number> {
@@ -88,6 +92,29 @@ describe('the demo database when no PostgreSQL answers', () => {
       );
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('bootstraps and syncs a family through its one connection', async () => {
+    const localServer = `127.0.0.1:${await unusedPort()}`;
+    const database = await demoDatabase({ localServer, pgliteDataDir: 'memory://' });
+    const client = createClient();
+    const family = uniqueName('pglite');
+    const connection = postgres(database.url, { max: database.maxConnections, onnotice: () => {} });
+    try {
+      const db = drizzle(connection, { schema: catalogSchema });
+      await migrate(db, { migrationsFolder: 'drizzle' });
+      await seedCatalog(db, { products: 40 });
+      const sync = new FamilySync(productsFamily(family), { db, client });
+      // Bootstrap reads the source inside its transaction: a read beside it would wait for the one connection.
+      await sync.prepare();
+      await sync.run();
+      expect((await readAll(client, `${family}_v1`)).size).toBe(40);
+    } finally {
+      await deleteIndexes(client, `${family}_*`);
+      await client.close();
+      await connection.end();
+      await database.close();
     }
   });
 });

@@ -1,6 +1,6 @@
 import type { Client } from '@opensearch-project/opensearch';
 import { sql } from 'drizzle-orm';
-import type { DrizzleChangeReader } from '../capture/change.reader.js';
+import { DrizzleChangeReader } from '../capture/change.reader.js';
 import { assertChangeCaptureInstalled } from '../capture/change-capture.migration.js';
 import type { SyncDatabase } from '../database/database.type.js';
 import { queryRows } from '../database/database.type.js';
@@ -52,6 +52,9 @@ export async function bootstrapFamily<T extends BootstrapTarget>(b: FamilyBootst
   const built: string[] = [];
   try {
     await b.db.transaction(async (tx) => {
+      // Samples are read in the transaction: on a database with one connection (PGlite), a read beside
+      // it would wait for that connection forever.
+      const reader = new DrizzleChangeReader(tx, b.reader.options);
       await b.versions.lock(tx, b.family);
       const stored = new Map((await b.versions.list(tx, b.family)).map((v) => [v.version, v]));
       for (const target of b.targets) {
@@ -60,7 +63,7 @@ export async function bootstrapFamily<T extends BootstrapTarget>(b: FamilyBootst
         if (record.definitionHash !== target.definitionHash) {
           throw new DefinitionChangedError(b.family, target.version);
         }
-        const changed = record.sample && (await changedSample(b.reader, b.plan(target), record.sample));
+        const changed = record.sample && (await changedSample(reader, b.plan(target), record.sample));
         if (changed) throw new DefinitionChangedError(b.family, target.version, documentId(changed.key));
       }
       await b.versions.register(
@@ -81,12 +84,7 @@ export async function bootstrapFamily<T extends BootstrapTarget>(b: FamilyBootst
         // A version created before there were rows (or before samples) gets its sample at the first
         // bootstrap that finds some.
         if (!record?.sample?.length) {
-          await b.versions.setSample(
-            tx,
-            b.family,
-            target.version,
-            await takeSample(b.reader, b.plan(target)),
-          );
+          await b.versions.setSample(tx, b.family, target.version, await takeSample(reader, b.plan(target)));
         }
         if (await ensureIndex(b.client, target, keyFieldType(b.source.keys), state === 'created'))
           built.push(target.index);
