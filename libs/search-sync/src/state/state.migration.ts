@@ -51,9 +51,13 @@ create table if not exists ${s}.versions (
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
   sample jsonb,
+  version_base bigint not null default 0,
+  adopted_from jsonb,
   primary key (family, version)
 );
 alter table ${s}.versions add column if not exists sample jsonb;
+alter table ${s}.versions add column if not exists version_base bigint not null default 0;
+alter table ${s}.versions add column if not exists adopted_from jsonb;
 create table if not exists ${s}.leases (
   family text primary key,
   holder text not null,
@@ -76,6 +80,13 @@ create table if not exists ${s}.runs (
 );
 create index if not exists runs_family_idx on ${s}.runs (family, id);
 create index if not exists runs_running_idx on ${s}.runs (family) where outcome = 'running';
+create table if not exists ${s}.identity (
+  id uuid primary key default gen_random_uuid(),
+  system_identifier text not null,
+  database_name text not null,
+  copied_from uuid,
+  created_at timestamptz not null default now()
+);
 `;
 }
 
