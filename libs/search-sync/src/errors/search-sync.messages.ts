@@ -1,3 +1,17 @@
+import type { ForeignIndex, IndexOwner } from '../opensearch/index.owner.js';
+import type { StateIdentity } from '../state/state.identity.js';
+
+const database = (location: { database: string; systemIdentifier: string }) =>
+  `database "${location.database}" (PostgreSQL system ${location.systemIdentifier})`;
+
+const owner = (found: IndexOwner | null, copiedFrom: string | null) =>
+  found === null
+    ? 'has no search-sync owner in its _meta (it was made by hand, by another tool, or by a search-sync release that did not record owners)'
+    : `belongs to search-sync state ${found.state} (family "${found.family}", version ${found.version}) in ` +
+      `${database(found)}${found.state === copiedFrom ? ', the state this one was copied from (this database is a restored backup or a copy)' : ''}`;
+
+const list = (names: readonly string[]) => `[${names.map((n) => `'${n}'`).join(', ')}]`;
+
 /** Every error message of the library, so their wording stays consistent and says what to change. */
 export const messages = {
   invalidIdentifier: (what: string, value: string, pattern: string) =>
@@ -38,6 +52,29 @@ export const messages = {
       .map((v) => `the index of version ${v.version} (${v.index}) is missing`)
       .join(', ')}. Nothing is written to it (a write would create it with dynamic mappings): retire the ` +
     'version if it was deleted on purpose, or restore the index from a snapshot.',
+  indexNotOwned: (family: string, indexes: readonly ForeignIndex[], copiedFrom: string | null) => {
+    const adoptable = indexes.filter((i) => !i.otherDefinition).map((i) => i.index);
+    const described = indexes.map(
+      (i) =>
+        `index "${i.index}" ${owner(i.owner, copiedFrom)}` +
+        (i.otherDefinition
+          ? `; it is listed in \`adopt\`, but was built from another definition than version ${i.version}'s, so it cannot be adopted: delete it`
+          : ''),
+    );
+    return (
+      `Family "${family}": ${described.join('; ')}. This state did not create it and writes nothing to it. ` +
+      'Either delete it (DELETE /<index>) if its documents are not needed, and the version builds its own' +
+      (adoptable.length === 0
+        ? '.'
+        : `; or adopt it: set \`adopt: ${list(adoptable)}\` in SearchSyncModule's options (or FamilySync's) for ` +
+          'one deployment, and it is reconciled with this database before it is used, since its documents ' +
+          "carry the other state's row versions.")
+    );
+  },
+  stateCopied: (schema: string, previous: StateIdentity, current: StateIdentity) =>
+    `The search-sync state in schema "${schema}" was made in ${database(previous)} and now lives in ` +
+    `${database(current)}: a restored backup or a copy. It is now state ${current.id}, copied from ` +
+    `${previous.id}: the indexes of that state are not its own until adopted (the \`adopt\` option).`,
   leaseBusy: (family: string, holder: string) =>
     `Family "${family}" stayed busy (its lease is held by ${holder}); try again when its run has finished.`,
   runAbandoned: (takenOverBy: string) =>

@@ -39,14 +39,40 @@ export class VersionLifecycle {
     private readonly compare: (a: ChangePosition, b: ChangePosition) => number,
   ) {}
 
-  /** Backfilled versions get their declared settings back and go live; a family with no alias gets one. */
+  /**
+   * Backfilled versions get their declared settings back, adopted ones are reconciled, and they go live;
+   * a family with no alias gets one.
+   */
   async caughtUp(versions: readonly number[]): Promise<void> {
     const stored = await this.records();
     const caught = versions.filter((v) => ['created', 'backfilling'].includes(stored.get(v)?.state ?? ''));
     // At once: each restore ends with a refresh, which can take a good part of a second on a large index.
     await Promise.all(caught.map((v) => restoreDeclaredSettings(this.client, this.definition(v))));
+    await this.reconcileAdopted(caught);
     for (const version of caught) await this.store.setState(this.db, this.family, version, 'live');
     await this.ensureServing();
+  }
+
+  /**
+   * Reconciles those of `versions` whose index was adopted and not reconciled since: before they are
+   * used, since the backfill rewrote the rows of the source but not the documents only the previous
+   * owner had, and a live version's documents may all be the previous owner's. Call it holding the lease.
+   */
+  async reconcileAdopted(versions: readonly number[]): Promise<void> {
+    const adopted = [...(await this.records()).values()].filter(
+      (v) => v.adoptedFrom !== null && versions.includes(v.version),
+    );
+    if (adopted.length === 0) return;
+    const checkpoints = await this.progress.checkpoints();
+    for (const { version } of adopted) {
+      const { index, filtered } = this.definition(version);
+      const report = await this.reconciler().reconcile(
+        { version, index, filtered },
+        checkpoints.get(version) ?? null,
+      );
+      // Repairs refused (a previous owner's delete a moment ago holds a higher version) are tried again next run.
+      if (report.failed === 0) await this.store.reconciled(this.db, this.family, version);
+    }
   }
 
   /** The first version to go live (lowest number first) serves when the family has no alias yet. */

@@ -33,6 +33,7 @@ export function createSearchSyncContext(options: SearchSyncModuleOptions): Searc
       batchSize: options.batchSize,
       batchesInFlight: options.batchesInFlight,
       bulk: options.bulk,
+      adopt: options.adopt,
     },
     holder: options.instanceName ?? `${hostname()}:${process.pid}`,
     leaseTtlMs: options.leaseTtlMs ?? 30_000,

@@ -24,6 +24,18 @@ export interface SyncOptions {
    * 500 ms: with the index's 1 s refresh, a write is searchable in them within about two seconds.
    */
   readonly liveIntervalMs?: number;
+  /**
+   * Indexes this state did not create (another database's, a reinstalled or copied state's, made by
+   * hand) that bootstrap may take over; any other is refused. An adopted index is reconciled with the
+   * source before it is used, and written above the versions its documents hold. Set it for one
+   * deployment (an environment variable, say), then remove it.
+   */
+  readonly adopt?: readonly string[];
+}
+
+/** What bootstrap found worth telling: a state copied from another database, an alias moved by hand. */
+export interface BootstrapReport {
+  readonly notices: readonly string[];
 }
 
 /** What reading and loading did, for one cursor group or a whole run. */
