@@ -96,12 +96,24 @@ describe('two databases against one OpenSearch node', () => {
       client,
       adopt: [`${family}_v1`, `${family}_v2`],
     });
-    await sync.prepare();
+    const { notices } = await sync.prepare();
+    // The alias is the other database's: it is reported, not moved.
+    expect(notices).toEqual([
+      `Family "${family}": alias "${family}" points at ${family}_v2, but this state records no version ` +
+        'as serving (the alias was made by another deployment, or before this state was installed). It is ' +
+        'left as it is: promote a version to move it.',
+    ]);
     await sync.run();
     await expectVersionsMatchSource(client, second, family, versions);
     const status = await sync.status();
     expect(status.map((v) => v.state)).toEqual(['live', 'live']);
     expect(await aliasTargets(client, family)).toEqual([`${family}_v2`]);
+    expect(await sync.aliasStatus()).toEqual({
+      alias: family,
+      indexes: [`${family}_v2`],
+      serving: null,
+      matches: false,
+    });
 
     // Its own writes win over the documents it adopted, though its row versions are far lower.
     await second.db.update(products).set({ title: 'Rewritten' }).where(eq(products.id, 7));
@@ -109,6 +121,7 @@ describe('two databases against one OpenSearch node', () => {
     await sync.run();
     expect((await readAll(client, `${family}_v1`)).get('7')?.title).toBe('Rewritten');
     expect(await sync.promote(2)).toMatchObject({ index: `${family}_v2` });
+    expect(await sync.aliasStatus()).toMatchObject({ matches: true });
 
     const refused = await failure(
       new FamilySync(productsFamily(family, versions), { db: first.db, client }).prepare(),
@@ -182,6 +195,62 @@ describe('a state schema dropped and reinstalled', () => {
     await sync.run();
     await expectVersionsMatchSource(client, database, family, [productsV1]);
     expect((await readAll(client, `${family}_v1`)).get('3')?.title).toBe('After reinstall 3');
+  });
+});
+
+describe('an alias moved by hand', () => {
+  let database: TestDatabase;
+  let client: Client;
+  const family = uniqueName('moved');
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    client = createClient();
+    await seedCatalog(database.db, { products: 200 });
+    await untilReadable(database.client);
+  });
+
+  afterAll(async () => {
+    await deleteIndexes(client, `${family}_*`);
+    await client.close();
+    await database.drop();
+  });
+
+  it('is reported at bootstrap and in status, and left where it is', async () => {
+    const options = { db: database.db, client };
+    const sync = new FamilySync(productsFamily(family, versions), options);
+    expect((await sync.prepare()).notices).toEqual([]);
+    await sync.run();
+    await sync.promote(2);
+    expect(await sync.aliasStatus()).toEqual({
+      alias: family,
+      indexes: [`${family}_v2`],
+      serving: { version: 2, index: `${family}_v2` },
+      matches: true,
+    });
+
+    await client.indices.updateAliases({
+      body: {
+        actions: [
+          { remove: { index: `${family}_v2`, alias: family } },
+          { add: { index: `${family}_v1`, alias: family } },
+        ],
+      },
+    } as never);
+    const again = new FamilySync(productsFamily(family, versions), options);
+    const { notices } = await again.prepare();
+    expect(notices).toEqual([
+      `Family "${family}": alias "${family}" points at ${family}_v1, but this state records ${family}_v2 ` +
+        '(version 2) as serving. It is left as it is: promote a version to move it, or move it back by hand.',
+    ]);
+    await again.run();
+    expect(await aliasTargets(client, family)).toEqual([`${family}_v1`]);
+    expect(await again.aliasStatus()).toEqual({
+      alias: family,
+      indexes: [`${family}_v1`],
+      serving: { version: 2, index: `${family}_v2` },
+      matches: false,
+    });
   });
 });
 

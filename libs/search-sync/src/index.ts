@@ -53,7 +53,9 @@ export {
 export { FamilyRunner, type SyncResult } from './sync/family.runner.js';
 export { FamilySync } from './sync/family.sync.js';
 export type {
+  AliasStatus,
   BackfillProgress,
+  BootstrapReport,
   GroupReport,
   HorizonStatus,
   ReplayReport,

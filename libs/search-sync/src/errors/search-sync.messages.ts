@@ -75,6 +75,18 @@ export const messages = {
     `The search-sync state in schema "${schema}" was made in ${database(previous)} and now lives in ` +
     `${database(current)}: a restored backup or a copy. It is now state ${current.id}, copied from ` +
     `${previous.id}: the indexes of that state are not its own until adopted (the \`adopt\` option).`,
+  aliasElsewhere: (
+    family: string,
+    alias: string,
+    indexes: readonly string[],
+    serving: { version: number; index: string } | null,
+  ) =>
+    `Family "${family}": alias "${alias}" points at ${indexes.join(', ') || 'no index'}, but this state records ` +
+    (serving
+      ? `${serving.index} (version ${serving.version}) as serving. It is left as it is: promote a version to ` +
+        'move it, or move it back by hand.'
+      : 'no version as serving (the alias was made by another deployment, or before this state was ' +
+        'installed). It is left as it is: promote a version to move it.'),
   leaseBusy: (family: string, holder: string) =>
     `Family "${family}" stayed busy (its lease is held by ${holder}); try again when its run has finished.`,
   runAbandoned: (takenOverBy: string) =>

@@ -5,6 +5,7 @@ import { describeKeyRange } from '../keys/key.range.js';
 import { type IndexDefinition, restoreDeclaredSettings } from '../opensearch/index.manager.js';
 import type { ChangePosition } from '../pipeline/change-position.js';
 import type { Reconciler } from '../reconcile/reconciler.js';
+import type { AliasStatus } from '../sync/sync.interface.js';
 import type { VersionRecord, VersionStore } from '../versions/version.store.js';
 import { aliasTargets, pointAlias } from './alias.manager.js';
 
@@ -83,6 +84,18 @@ export class VersionLifecycle {
     if (!first || (await aliasTargets(this.client, this.family)).length > 0) return;
     await pointAlias(this.client, this.family, first.indexName);
     await this.store.promote(this.db, this.family, first.version);
+  }
+
+  /**
+   * Where the alias points, beside the version recorded as serving. The alias is never moved but by
+   * promote and rollback: one moved by hand, or made by another deployment, is reported, not corrected.
+   */
+  async aliasStatus(): Promise<AliasStatus> {
+    const record = [...(await this.records()).values()].find((v) => v.state === 'serving');
+    const indexes = await aliasTargets(this.client, this.family);
+    const serving = record ? { version: record.version, index: record.indexName } : null;
+    const matches = serving ? indexes.length === 1 && indexes[0] === serving.index : indexes.length === 0;
+    return { alias: this.family, indexes, serving, matches };
   }
 
   /** Call it holding the family's lease: the parity check needs the index to stand still. */

@@ -10,6 +10,7 @@ import { DeadLetterStore } from '../dead-letters/dead-letter.store.js';
 import { IndexMissingError } from '../errors/index-missing.error.js';
 import { IndexNotOwnedError } from '../errors/index-not-owned.error.js';
 import { LifecycleRefusedError } from '../errors/lifecycle.error.js';
+import { messages } from '../errors/search-sync.messages.js';
 import { versionDefinitionHash } from '../family/definition.hash.js';
 import type { FamilyDefinition } from '../family/family.definition.js';
 import { validateFamily, versionIndexName } from '../family/family.validate.js';
@@ -40,6 +41,7 @@ import { VersionStore } from '../versions/version.store.js';
 import { bootstrapFamily } from './family.bootstrap.js';
 import { createPlanner, type Planner } from './family.planner.js';
 import type {
+  AliasStatus,
   BackfillProgress,
   BootstrapReport,
   GroupReport,
@@ -179,10 +181,11 @@ export class FamilySync {
    * version's definition changed since it was created, and no index of another owner is in the way
    * unless `adopt` lists it. Registers new versions and creates (or adopts) their indexes; a new
    * version's index starts with backfill settings. A bootstrap that fails writes nothing: the check, the
-   * registration and the indexes it builds stand or fall together.
+   * registration and the indexes it builds stand or fall together. An alias that does not point where
+   * the state says is reported, not moved.
    */
-  prepare(): Promise<BootstrapReport> {
-    return bootstrapFamily({
+  async prepare(): Promise<BootstrapReport> {
+    const { notices } = await bootstrapFamily({
       family: this.name,
       db: this.db,
       client: this.client,
@@ -196,6 +199,15 @@ export class FamilySync {
       targets: this.targets,
       plan: (target) => async (rows) => this.plan(rows, [{ ...target, checkpoint: null }]),
     });
+    const { alias, indexes, serving, matches } = await this.aliasStatus();
+    return {
+      notices: matches ? notices : [...notices, messages.aliasElsewhere(this.name, alias, indexes, serving)],
+    };
+  }
+
+  /** Where the family's alias points, beside the version this state records as serving. */
+  aliasStatus(): Promise<AliasStatus> {
+    return this.lifecycle.aliasStatus();
   }
 
   /**
