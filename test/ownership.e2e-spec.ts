@@ -107,6 +107,7 @@ describe('two databases against one OpenSearch node', () => {
     await expectVersionsMatchSource(client, second, family, versions);
     const status = await sync.status();
     expect(status.map((v) => v.state)).toEqual(['live', 'live']);
+    expect(status.map((v) => v.expectedDocuments?.matches)).toEqual([true, true]);
     expect(await aliasTargets(client, family)).toEqual([`${family}_v2`]);
     expect(await sync.aliasStatus()).toEqual({
       alias: family,

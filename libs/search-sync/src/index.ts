@@ -56,6 +56,7 @@ export type {
   AliasStatus,
   BackfillProgress,
   BootstrapReport,
+  DocumentExpectation,
   GroupReport,
   HorizonStatus,
   ReplayReport,

@@ -40,9 +40,9 @@ import { VersionBases } from '../versions/version.base.js';
 import { VersionStore } from '../versions/version.store.js';
 import { bootstrapFamily } from './family.bootstrap.js';
 import { createPlanner, type Planner } from './family.planner.js';
+import { type BackfillInProcess, FamilyStatusReader } from './family.status.js';
 import type {
   AliasStatus,
-  BackfillProgress,
   BootstrapReport,
   GroupReport,
   HorizonStatus,
@@ -101,7 +101,8 @@ export class FamilySync {
   /** Whether open dead letters may exist, so commits only look for superseded ones when they can. */
   private openDeadLetters = true;
   /** The backfill in progress in this process: its rate makes the ETA in status. */
-  private backfill: { versions: readonly number[]; started: number; changes: number } | null = null;
+  private backfill: BackfillInProcess | null = null;
+  private readonly statusReader: FamilyStatusReader;
 
   constructor(
     private readonly definition: FamilyDefinition,
@@ -151,6 +152,17 @@ export class FamilySync {
       keys: this.source.keys,
       normalise: definition.normalise ?? ((row) => row),
       stages: definition.stages ?? [],
+    });
+    this.statusReader = new FamilyStatusReader({
+      family: this.name,
+      db: this.db,
+      client: this.client,
+      reader: this.reader,
+      checkpoints: this.checkpoints,
+      versions: this.versionStore,
+      deadLetters: this.deadLetterStore,
+      targets: this.targets,
+      backfill: () => this.backfill,
     });
     let reconciler: Reconciler | undefined;
     this.lifecycle = new VersionLifecycle(
@@ -501,54 +513,12 @@ export class FamilySync {
     return { replayed: letters.length, resolved: resolved.length, failed: failures.length };
   }
 
-  /** Per version: state, checkpoint, pending changes, lag, documents, open dead letters and backfill progress. */
-  async status(): Promise<VersionStatus[]> {
-    const [checkpoints, moved, stored, letters] = await Promise.all([
-      this.checkpoints.read(this.db, this.name),
-      this.checkpoints.lastMoved(this.db, this.name),
-      this.versionStore.list(this.db, this.name),
-      this.deadLetterStore.countOpen(this.db, this.name),
-    ]);
-    const states = new Map(stored.map((v) => [v.version, v.state]));
-    return Promise.all(
-      this.targets.map(async (target): Promise<VersionStatus> => {
-        const checkpoint = checkpoints.get(target.version) ?? null;
-        const state = states.get(target.version) ?? 'created';
-        const pending = await this.reader.countAfter(checkpoint);
-        const lastMoved = moved.get(target.version);
-        const documents = await this.client
-          .count({ index: target.index })
-          .then((r) => r.body.count as number)
-          .catch(() => null);
-        return {
-          version: target.version,
-          index: target.index,
-          state,
-          checkpoint,
-          pendingChanges: pending,
-          lagSeconds: pending === 0 || !lastMoved ? 0 : Math.round((Date.now() - lastMoved.getTime()) / 1000),
-          documents,
-          deadLetters: letters.get(target.version) ?? 0,
-          backfill:
-            state === 'backfilling' || state === 'created'
-              ? await this.backfillProgress(target.version, pending)
-              : null,
-        };
-      }),
-    );
-  }
-
-  private async backfillProgress(version: number, pending: number): Promise<BackfillProgress> {
-    const total = await this.reader.countAfter(null);
-    const current = this.backfill?.versions.includes(version) ? this.backfill : null;
-    const seconds = current ? (Date.now() - current.started) / 1000 : 0;
-    const rate = current && seconds > 0 ? current.changes / seconds : null;
-    return {
-      done: Math.max(0, total - pending),
-      total,
-      rowsPerSecond: rate === null ? null : Math.round(rate),
-      etaSeconds: rate ? Math.round(pending / rate) : null,
-    };
+  /**
+   * Per version: state, checkpoint, pending changes, lag, documents and whether their count is what the
+   * checkpoint implies, open dead letters and backfill progress.
+   */
+  status(): Promise<VersionStatus[]> {
+    return this.statusReader.read();
   }
 
   /**

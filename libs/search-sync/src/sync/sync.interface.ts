@@ -116,18 +116,40 @@ export interface VersionStatus {
   readonly checkpoint: ChangePosition | null;
   /** Changes after the checkpoint, whether or not the horizon lets them be read yet. */
   readonly pendingChanges: number;
-  /** Seconds since the checkpoint last moved, while changes are pending; 0 when caught up. */
+  /**
+   * Seconds since the checkpoint last moved, while changes are pending; 0 when caught up. For a version
+   * still backfilling, seconds since it started (it lacks everything until its backfill ends).
+   */
   readonly lagSeconds: number;
   /** Documents in the index, or null if OpenSearch could not tell. */
   readonly documents: number | null;
+  /**
+   * For a live or serving version, the document count its checkpoint implies and whether `documents`
+   * lies in it: a count outside means documents written or deleted behind the library's back (another
+   * database's, say); reconcile repairs them. Null while backfilling, or when a run moved the checkpoint
+   * while the documents were counted.
+   */
+  readonly expectedDocuments: DocumentExpectation | null;
   readonly deadLetters: number;
   /** For a version still backfilling: how far it is. */
   readonly backfill: BackfillProgress | null;
 }
 
+/** How many documents a caught-up version's checkpoint implies, give or take pending changes and dead letters. */
+export interface DocumentExpectation {
+  readonly min: number;
+  readonly max: number;
+  /** Whether the index's count lies within `min`..`max`. */
+  readonly matches: boolean;
+}
+
 export interface BackfillProgress {
-  /** Changes applied, of the changes the source holds (rows and tombstones). */
+  /**
+   * Changes applied. It never goes back in one process: a write to a row the backfill already passed
+   * adds one to `total` (the row must be applied again) instead.
+   */
   readonly done: number;
+  /** `done` plus the changes still pending (rows and tombstones). */
   readonly total: number;
   /** Measured in this process while it backfills; null when no backfill runs here. */
   readonly rowsPerSecond: number | null;
