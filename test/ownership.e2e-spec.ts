@@ -81,7 +81,7 @@ describe('two databases against one OpenSearch node', () => {
         ),
       );
     }
-    expect(refused.message).toMatch(/delete it/);
+    expect(refused.message).toContain(`Either delete them (DELETE /${family}_v1,${family}_v2)`);
     expect(refused.message).toContain(`adopt: ['${family}_v1', '${family}_v2']`);
     expect(await second.client`select * from search_sync.versions`).toHaveLength(0);
     expect(await documentCount(client, `${family}_v1`)).toBe(600);
@@ -144,6 +144,16 @@ describe('two databases against one OpenSearch node', () => {
       expect(refused).toBeInstanceOf(IndexNotOwnedError);
       expect(refused.message).toContain(`in database "${second.name}"`);
       expect(await documentCount(client, `${family}_v1`)).toBe(150);
+
+      // Adopted through its one connection, the index ends with PGlite's rows alone.
+      const adopting = new FamilySync(productsFamily(family, versions), {
+        db,
+        client,
+        adopt: [`${family}_v1`, `${family}_v2`],
+      });
+      await adopting.prepare();
+      await adopting.run();
+      expect(await documentCount(client, `${family}_v1`)).toBe(50);
     } finally {
       await connection.end();
       await pglite.close();
@@ -187,6 +197,21 @@ describe('a state schema dropped and reinstalled', () => {
     expect(refused).toBeInstanceOf(IndexNotOwnedError);
     expect(refused.message).toContain(`index "${family}_v1" belongs to search-sync state`);
 
+    // Listed for adoption but declared otherwise than the index was built: adopting it would keep wrong mappings.
+    const changed = { ...productsV1, mappings: { properties: { title: { type: 'keyword' } } } };
+    const wrong = await failure(
+      new FamilySync(productsFamily(family, [changed]), {
+        db: database.db,
+        client,
+        adopt: [`${family}_v1`],
+      }).prepare(),
+    );
+    expect(wrong).toBeInstanceOf(IndexNotOwnedError);
+    expect(wrong.message).toContain(
+      "was built from another definition than version 1's, so it cannot be adopted",
+    );
+    expect(wrong.message).not.toContain('adopt:');
+
     const sync = new FamilySync(productsFamily(family, [productsV1]), {
       db: database.db,
       client,
@@ -196,6 +221,51 @@ describe('a state schema dropped and reinstalled', () => {
     await sync.run();
     await expectVersionsMatchSource(client, database, family, [productsV1]);
     expect((await readAll(client, `${family}_v1`)).get('3')?.title).toBe('After reinstall 3');
+  });
+});
+
+describe('an index made by hand', () => {
+  let database: TestDatabase;
+  let client: Client;
+  const family = uniqueName('byhand');
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    client = createClient();
+    await seedCatalog(database.db, { products: 100 });
+    await untilReadable(database.client);
+  });
+
+  afterAll(async () => {
+    await deleteIndexes(client, `${family}_*`);
+    await client.close();
+    await database.drop();
+  });
+
+  it('is foreign, having no owner, until adopted; then its own documents are replaced', async () => {
+    const index = `${family}_v1`;
+    await client.indices.create({ index, body: { settings: { number_of_replicas: 0 } } } as never);
+    await client.bulk({
+      refresh: true,
+      body: ['5', 'hand-1'].flatMap((id) => [{ index: { _index: index, _id: id } }, { title: 'by hand' }]),
+    } as never);
+    const refused = await failure(
+      new FamilySync(productsFamily(family, [productsV1]), { db: database.db, client }).prepare(),
+    );
+    expect(refused).toBeInstanceOf(IndexNotOwnedError);
+    expect(refused.message).toContain(`index "${index}" has no search-sync owner in its _meta`);
+
+    const sync = new FamilySync(productsFamily(family, [productsV1]), {
+      db: database.db,
+      client,
+      adopt: [index],
+    });
+    await sync.prepare();
+    await sync.run();
+    const documents = await readAll(client, index);
+    expect(documents.size).toBe(100);
+    expect(documents.has('hand-1')).toBe(false);
+    expect(documents.get('5')?.title).not.toBe('by hand');
   });
 });
 

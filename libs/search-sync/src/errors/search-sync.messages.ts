@@ -53,22 +53,24 @@ export const messages = {
       .join(', ')}. Nothing is written to it (a write would create it with dynamic mappings): retire the ` +
     'version if it was deleted on purpose, or restore the index from a snapshot.',
   indexNotOwned: (family: string, indexes: readonly ForeignIndex[], copiedFrom: string | null) => {
+    const them = indexes.length === 1 ? 'it' : 'them';
     const adoptable = indexes.filter((i) => !i.otherDefinition).map((i) => i.index);
     const described = indexes.map(
       (i) =>
         `index "${i.index}" ${owner(i.owner, copiedFrom)}` +
         (i.otherDefinition
-          ? `; it is listed in \`adopt\`, but was built from another definition than version ${i.version}'s, so it cannot be adopted: delete it`
+          ? `; it is listed in \`adopt\`, but was built from another definition than version ${i.version}'s, so it cannot be adopted`
           : ''),
     );
     return (
-      `Family "${family}": ${described.join('; ')}. This state did not create it and writes nothing to it. ` +
-      'Either delete it (DELETE /<index>) if its documents are not needed, and the version builds its own' +
+      `Family "${family}": ${described.join('; ')}. This state did not create ${them} and writes nothing to ${them}. ` +
+      `Either delete ${them} (DELETE /${indexes.map((i) => i.index).join(',')}) if the documents are not needed: ` +
+      'each version then builds its own index' +
       (adoptable.length === 0
         ? '.'
-        : `; or adopt it: set \`adopt: ${list(adoptable)}\` in SearchSyncModule's options (or FamilySync's) for ` +
-          'one deployment, and it is reconciled with this database before it is used, since its documents ' +
-          "carry the other state's row versions.")
+        : `; or adopt ${adoptable.length === 1 ? 'it' : 'them'}: set \`adopt: ${list(adoptable)}\` in ` +
+          "SearchSyncModule's options (or FamilySync's) for one deployment: an adopted index is reconciled " +
+          "with this database before it is used, since its documents carry the other state's row versions.")
     );
   },
   stateCopied: (schema: string, previous: StateIdentity, current: StateIdentity) =>
