@@ -269,6 +269,45 @@ describe('an index made by hand', () => {
   });
 });
 
+describe('a retired version whose index another state took over', () => {
+  let first: TestDatabase;
+  let second: TestDatabase;
+  let client: Client;
+  const family = uniqueName('retired');
+
+  beforeAll(async () => {
+    [first, second] = await Promise.all([createTestDatabase(), createTestDatabase()]);
+    client = createClient();
+    await Promise.all([seedCatalog(first.db, { products: 100 }), seedCatalog(second.db, { products: 60 })]);
+    await untilReadable(first.client);
+  });
+
+  afterAll(async () => {
+    await deleteIndexes(client, `${family}_*`);
+    await client.close();
+    await Promise.all([first?.drop(), second?.drop()]);
+  });
+
+  it("keeps it when the grace period ends: it is not this state's to delete any more", async () => {
+    const sync = new FamilySync(productsFamily(family, versions), { db: first.db, client });
+    await sync.prepare();
+    await sync.run();
+    await sync.promote(2);
+    await sync.retire(1, 1);
+    const other = new FamilySync(productsFamily(family, [productsV1]), {
+      db: second.db,
+      client,
+      adopt: [`${family}_v1`],
+    });
+    await other.prepare();
+    await other.run();
+    expect(await documentCount(client, `${family}_v1`)).toBe(60);
+
+    await sync.run();
+    expect(await documentCount(client, `${family}_v1`)).toBe(60);
+  });
+});
+
 describe('an alias moved by hand', () => {
   let database: TestDatabase;
   let client: Client;

@@ -38,6 +38,8 @@ export class VersionLifecycle {
     private readonly maxPending: number,
     /** The change order of checkpoints (it depends on the family's key columns). */
     private readonly compare: (a: ChangePosition, b: ChangePosition) => number,
+    /** Whether a version's index is this state's, or missing (another state may have adopted it since). */
+    private readonly owns: (version: number, index: string) => Promise<boolean>,
   ) {}
 
   /**
@@ -198,17 +200,24 @@ export class VersionLifecycle {
     if (graceMs <= 0) await this.deleteExpired();
   }
 
-  /** Deletes the indexes of retired versions whose grace period is over. */
+  /**
+   * Deletes the indexes of retired versions whose grace period is over; one that another state adopted
+   * meanwhile is not this state's to delete, and is left alone.
+   */
   async deleteExpired(): Promise<string[]> {
     const now = Date.now();
     const expired = [...(await this.records()).values()].filter(
       (v) => v.state === 'retired' && v.deleteAfter !== null && v.deleteAfter.getTime() <= now,
     );
+    const deleted: string[] = [];
     for (const version of expired) {
-      await this.client.indices.delete({ index: version.indexName }, { ignore: [404] });
+      if (await this.owns(version.version, version.indexName)) {
+        await this.client.indices.delete({ index: version.indexName }, { ignore: [404] });
+        deleted.push(version.indexName);
+      }
       await this.store.setState(this.db, this.family, version.version, 'retired', { deleteAfterMs: null });
     }
-    return expired.map((v) => v.indexName);
+    return deleted;
   }
 
   private async records(): Promise<Map<number, VersionRecord>> {

@@ -99,7 +99,7 @@ export async function inspectIndex(client: Client, index: string): Promise<Index
  * first request of a run: a cluster that does not answer fails it as the loader would, with
  * ClusterUnavailableError, before anything is written.
  */
-export async function checkIndexes<T extends OwnedIndexDefinition>(
+export async function checkIndexes<T extends { readonly version: number; readonly index: string }>(
   client: Client,
   family: string,
   definitions: readonly T[],

@@ -181,6 +181,12 @@ export class FamilySync {
       },
       options.batchSize ?? 1000,
       (a, b) => comparePositions(this.source.keys, a, b),
+      async (version, index) => {
+        const identity = await this.identities.current(this.db);
+        return (
+          (await checkIndexes(this.client, this.name, [{ version, index }], identity)).foreign.length === 0
+        );
+      },
     );
   }
 
@@ -319,7 +325,8 @@ export class FamilySync {
     const { missing, foreign } = await checkIndexes(this.client, this.name, [...live, ...backfill], identity);
     const usable = (t: (typeof live)[number]) =>
       !missing.includes(t) && !foreign.some((f) => f.version === t.version);
-    await this.lifecycle.reconcileAdopted(live.filter(usable).map((t) => t.version));
+    if (stored.some((v) => v.adoptedFrom !== null))
+      await this.lifecycle.reconcileAdopted(live.filter(usable).map((t) => t.version));
     return { live: live.filter(usable), backfill: backfill.filter(usable), missing, foreign, identity };
   }
 
