@@ -16,6 +16,8 @@ export interface AppOptions {
   readonly instanceName?: string;
   /** The products family as this deployment declares it; the demo boots v1 alone before adding v2. */
   readonly productsIndex?: Type<unknown>;
+  /** Indexes made by another database's state that this deployment may take over (SEARCH_SYNC_ADOPT). */
+  readonly adopt?: readonly string[];
 }
 
 /** The demo host application: a product catalog whose search indexes search-sync keeps in sync. */
@@ -34,6 +36,7 @@ export class AppModule {
             opensearch: options.opensearch,
             runSchedules: options.runSchedules,
             instanceName: options.instanceName,
+            adopt: options.adopt,
           }),
         }),
       ],

@@ -6,7 +6,7 @@ import { eq, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
-import { type BackfillProgress, type FamilyStatus, SearchSyncService } from 'search-sync';
+import { type BackfillProgress, type FamilyStatus, IndexNotOwnedError, SearchSyncService } from 'search-sync';
 import { AppModule, type AppOptions } from './app.module.js';
 import { catalogSchema, products } from './catalog/catalog.schema.js';
 import { seedCatalog } from './catalog/catalog.seed.js';
@@ -16,6 +16,9 @@ import { type DemoDatabase, demoDatabase, demoOpenSearch } from './demo/demo.env
 import { progress } from './demo/demo.progress.js';
 
 const PRODUCTS = Number(process.env.DEMO_PRODUCTS ?? 100_000);
+/** Indexes of another database's demo run that this one may take over, e.g. `products_v1,products_v2`. */
+const ADOPT = (process.env.SEARCH_SYNC_ADOPT ?? '').split(',').filter(Boolean);
+const DEMO_INDEXES = 'products_v1,products_v2,categories_v1';
 
 /** Migrates and seeds the catalog up to PRODUCTS products. */
 async function prepareCatalog(database: DemoDatabase): Promise<void> {
@@ -60,8 +63,18 @@ function printStatus(statuses: readonly FamilyStatus[]): void {
         pending: v.pendingChanges,
         'lag (s)': v.lagSeconds,
         'dead letters': v.deadLetters,
+        // What the checkpoint implies; ✗ when the index holds another count (documents of another database, say).
+        expected: v.expectedDocuments
+          ? `${v.expectedDocuments.min}${v.expectedDocuments.max > v.expectedDocuments.min ? `–${v.expectedDocuments.max}` : ''}` +
+            (v.expectedDocuments.matches ? '' : ' ✗')
+          : '-',
         checkpoint: v.checkpoint ? `${v.checkpoint.changeKey}/${v.checkpoint.key.join(',')}` : '-',
       })),
+    );
+    const { alias } = status;
+    console.log(
+      `  alias ${alias.alias} → ${alias.indexes.join(', ') || '(none)'}` +
+        (alias.matches ? '' : `, but this state records ${alias.serving?.index ?? 'no version'} as serving`),
     );
     if (status.horizon.holder) {
       const { pid, since } = status.horizon.holder;
@@ -179,6 +192,7 @@ async function withApp(
       opensearch,
       runSchedules: false,
       productsIndex,
+      adopt: ADOPT,
     }),
     { logger: ['warn', 'error'] },
   );
@@ -206,8 +220,8 @@ async function demo(database: DemoDatabase): Promise<void> {
       '\n2. The deployment that adds products v2: its backfill starts by itself, beside the live v1.',
     );
     await withApp(database, opensearch, ProductsIndex, async (sync, app) => {
-      if ((await aliasOf(opensearch, 'products')) === 'products_v2') {
-        console.log('The products alias already points at products_v2: syncing only.');
+      if ((await sync.status('products'))[0].alias.serving?.index === 'products_v2') {
+        console.log('products_v2 already serves: syncing only.');
         await syncAll(sync);
       } else {
         printStatus(await sync.status('products'));
@@ -225,5 +239,14 @@ async function demo(database: DemoDatabase): Promise<void> {
 
 main().catch((error) => {
   console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
+  if (error instanceof Error && error.cause instanceof IndexNotOwnedError) {
+    console.error(
+      '\nThe demo found indexes that a run against another database made on this node. Run it again with ' +
+        `SEARCH_SYNC_ADOPT=${DEMO_INDEXES} to adopt them (each is reconciled with this database before use), ` +
+        `or delete them first: curl -X DELETE '${process.env.OPENSEARCH_URL ?? 'http://127.0.0.1:9200'}/${DEMO_INDEXES}'.`,
+    );
+  }
+  // A deployment that failed to boot never closed its database pool (Nest hands back no context to
+  // close): exit rather than wait on its idle connections.
+  process.exit(1);
 });

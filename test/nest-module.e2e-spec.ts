@@ -95,6 +95,12 @@ describe('SearchSyncModule in a Nest application', () => {
       [1, 0, 0],
       [2, 0, 0],
     ]);
+    expect(status.alias).toEqual({
+      alias: products,
+      indexes: [`${products}_v1`],
+      serving: { version: 1, index: `${products}_v1` },
+      matches: true,
+    });
     const log = await service.runLog(products);
     expect(log.filter((r) => r.outcome === 'succeeded').length).toBeGreaterThan(3);
   });

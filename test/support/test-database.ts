@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
@@ -50,4 +51,18 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
       await cleanup.end();
     },
   };
+}
+
+/**
+ * Waits until a run can read every write committed so far: until the horizon has passed a transaction
+ * id taken now. Transactions of other tests on the same server can hold the horizon back for a while.
+ */
+export async function untilReadable(client: postgres.Sql): Promise<void> {
+  const [{ xid }] = await client<{ xid: string }[]>`select pg_current_xact_id()::text as xid`;
+  for (;;) {
+    const [{ horizon }] = await client<{ horizon: string }[]>`
+      select pg_snapshot_xmin(pg_current_snapshot())::text as horizon`;
+    if (BigInt(horizon) > BigInt(xid)) return;
+    await sleep(20);
+  }
 }

@@ -73,7 +73,10 @@ export {
 export { FamilyRunner, type SyncResult } from './sync/family.runner.js';
 export { FamilySync } from './sync/family.sync.js';
 export type {
+  AliasStatus,
   BackfillProgress,
+  BootstrapReport,
+  DocumentExpectation,
   GroupReport,
   HorizonStatus,
   ReplayReport,

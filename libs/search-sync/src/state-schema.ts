@@ -5,7 +5,9 @@
 export {
   searchSyncCheckpoints,
   searchSyncDeadLetters,
+  searchSyncIdentity,
   searchSyncLeases,
+  searchSyncRelatedChanges,
   searchSyncRowVersionSeq,
   searchSyncRuns,
   searchSyncSchema,

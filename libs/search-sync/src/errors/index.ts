@@ -5,6 +5,7 @@ export { SearchSyncConfigurationError } from './configuration.error.js';
 export { DatabaseFailedError } from './database-failed.error.js';
 export { DefinitionChangedError } from './definition-changed.error.js';
 export { IndexMissingError } from './index-missing.error.js';
+export { IndexNotOwnedError } from './index-not-owned.error.js';
 export { InvalidIdentifierError } from './invalid-identifier.error.js';
 export { LeaseBusyError } from './lease-busy.error.js';
 export { LeaseLostError } from './lease-lost.error.js';

@@ -1,3 +1,17 @@
+import type { ForeignIndex, IndexOwner } from '../opensearch/index.owner.js';
+import type { StateIdentity } from '../state/state.identity.js';
+
+const database = (location: { database: string; systemIdentifier: string }) =>
+  `database "${location.database}" (PostgreSQL system ${location.systemIdentifier})`;
+
+const owner = (found: IndexOwner | null, copiedFrom: string | null) =>
+  found === null
+    ? 'has no search-sync owner in its _meta (it was made by hand, by another tool, or by a search-sync release that did not record owners)'
+    : `belongs to search-sync state ${found.state} (family "${found.family}", version ${found.version}) in ` +
+      `${database(found)}${found.state === copiedFrom ? ', the state this one was copied from (this database is a restored backup or a copy)' : ''}`;
+
+const list = (names: readonly string[]) => `[${names.map((n) => `'${n}'`).join(', ')}]`;
+
 /** Every error message of the library, so their wording stays consistent and says what to change. */
 export const messages = {
   invalidIdentifier: (what: string, value: string, pattern: string) =>
@@ -38,6 +52,43 @@ export const messages = {
       .map((v) => `the index of version ${v.version} (${v.index}) is missing`)
       .join(', ')}. Nothing is written to it (a write would create it with dynamic mappings): retire the ` +
     'version if it was deleted on purpose, or restore the index from a snapshot.',
+  indexNotOwned: (family: string, indexes: readonly ForeignIndex[], copiedFrom: string | null) => {
+    const them = indexes.length === 1 ? 'it' : 'them';
+    const adoptable = indexes.filter((i) => !i.otherDefinition).map((i) => i.index);
+    const described = indexes.map(
+      (i) =>
+        `index "${i.index}" ${owner(i.owner, copiedFrom)}` +
+        (i.otherDefinition
+          ? `; it is listed in \`adopt\`, but was built from another definition than version ${i.version}'s, so it cannot be adopted`
+          : ''),
+    );
+    return (
+      `Family "${family}": ${described.join('; ')}. This state did not create ${them} and writes nothing to ${them}. ` +
+      `Either delete ${them} (DELETE /${indexes.map((i) => i.index).join(',')}) if the documents are not needed: ` +
+      'each version then builds its own index' +
+      (adoptable.length === 0
+        ? '.'
+        : `; or adopt ${adoptable.length === 1 ? 'it' : 'them'}: set \`adopt: ${list(adoptable)}\` in ` +
+          "SearchSyncModule's options (or FamilySync's) for one deployment: an adopted index is reconciled " +
+          "with this database before it is used, since its documents carry the other state's row versions.")
+    );
+  },
+  stateCopied: (schema: string, previous: StateIdentity, current: StateIdentity) =>
+    `The search-sync state in schema "${schema}" was made in ${database(previous)} and now lives in ` +
+    `${database(current)}: a restored backup or a copy. It is now state ${current.id}, copied from ` +
+    `${previous.id}: the indexes of that state are not its own until adopted (the \`adopt\` option).`,
+  aliasElsewhere: (
+    family: string,
+    alias: string,
+    indexes: readonly string[],
+    serving: { version: number; index: string } | null,
+  ) =>
+    `Family "${family}": alias "${alias}" points at ${indexes.join(', ') || 'no index'}, but this state records ` +
+    (serving
+      ? `${serving.index} (version ${serving.version}) as serving. It is left as it is: promote a version to ` +
+        'move it, or move it back by hand.'
+      : 'no version as serving (the alias was made by another deployment, or before this state was ' +
+        'installed). It is left as it is: promote a version to move it.'),
   leaseBusy: (family: string, holder: string) =>
     `Family "${family}" stayed busy (its lease is held by ${holder}); try again when its run has finished.`,
   runAbandoned: (takenOverBy: string) =>

@@ -13,6 +13,7 @@ const version = (overrides: Partial<VersionStatus>): VersionStatus => ({
   documents: 10,
   deadLetters: 0,
   backfill: null,
+  expectedDocuments: null,
   ...overrides,
 });
 
@@ -23,6 +24,12 @@ const family = (name: string, versions: VersionStatus[]): FamilyStatus => ({
   running: false,
   versions,
   lastRun: null,
+  alias: {
+    alias: 'products',
+    indexes: ['products_v1'],
+    serving: { version: 1, index: 'products_v1' },
+    matches: true,
+  },
   horizon: { horizon: 1, changesPastHorizon: 0, holder: null },
 });
 

@@ -5,6 +5,7 @@ import { describeKeyRange } from '../keys/key.range.js';
 import { type IndexDefinition, restoreDeclaredSettings } from '../opensearch/index.manager.js';
 import type { ChangePosition } from '../pipeline/change-position.js';
 import type { Reconciler } from '../reconcile/reconciler.js';
+import type { AliasStatus } from '../sync/sync.interface.js';
 import type { VersionRecord, VersionStore } from '../versions/version.store.js';
 import { aliasTargets, pointAlias } from './alias.manager.js';
 
@@ -37,16 +38,44 @@ export class VersionLifecycle {
     private readonly maxPending: number,
     /** The change order of checkpoints (it depends on the family's key columns). */
     private readonly compare: (a: ChangePosition, b: ChangePosition) => number,
+    /** Whether a version's index is this state's, or missing (another state may have adopted it since). */
+    private readonly owns: (version: number, index: string) => Promise<boolean>,
   ) {}
 
-  /** Backfilled versions get their declared settings back and go live; a family with no alias gets one. */
+  /**
+   * Backfilled versions get their declared settings back, adopted ones are reconciled, and they go live;
+   * a family with no alias gets one.
+   */
   async caughtUp(versions: readonly number[]): Promise<void> {
     const stored = await this.records();
     const caught = versions.filter((v) => ['created', 'backfilling'].includes(stored.get(v)?.state ?? ''));
     // At once: each restore ends with a refresh, which can take a good part of a second on a large index.
     await Promise.all(caught.map((v) => restoreDeclaredSettings(this.client, this.definition(v))));
+    await this.reconcileAdopted(caught);
     for (const version of caught) await this.store.setState(this.db, this.family, version, 'live');
     await this.ensureServing();
+  }
+
+  /**
+   * Reconciles those of `versions` whose index was adopted and not reconciled since: before they are
+   * used, since the backfill rewrote the rows of the source but not the documents only the previous
+   * owner had, and a live version's documents may all be the previous owner's. Call it holding the lease.
+   */
+  async reconcileAdopted(versions: readonly number[]): Promise<void> {
+    const adopted = [...(await this.records()).values()].filter(
+      (v) => v.adoptedFrom !== null && versions.includes(v.version),
+    );
+    if (adopted.length === 0) return;
+    const checkpoints = await this.progress.checkpoints();
+    for (const { version } of adopted) {
+      const { index, filtered } = this.definition(version);
+      const report = await this.reconciler().reconcile(
+        { version, index, filtered },
+        checkpoints.get(version) ?? null,
+      );
+      // Repairs refused (a previous owner's delete a moment ago holds a higher version) are tried again next run.
+      if (report.failed === 0) await this.store.reconciled(this.db, this.family, version);
+    }
   }
 
   /** The first version to go live (lowest number first) serves when the family has no alias yet. */
@@ -57,6 +86,18 @@ export class VersionLifecycle {
     if (!first || (await aliasTargets(this.client, this.family)).length > 0) return;
     await pointAlias(this.client, this.family, first.indexName);
     await this.store.promote(this.db, this.family, first.version);
+  }
+
+  /**
+   * Where the alias points, beside the version recorded as serving. The alias is never moved but by
+   * promote and rollback: one moved by hand, or made by another deployment, is reported, not corrected.
+   */
+  async aliasStatus(): Promise<AliasStatus> {
+    const record = [...(await this.records()).values()].find((v) => v.state === 'serving');
+    const indexes = await aliasTargets(this.client, this.family);
+    const serving = record ? { version: record.version, index: record.indexName } : null;
+    const matches = serving ? indexes.length === 1 && indexes[0] === serving.index : indexes.length === 0;
+    return { alias: this.family, indexes, serving, matches };
   }
 
   /** Call it holding the family's lease: the parity check needs the index to stand still. */
@@ -159,17 +200,24 @@ export class VersionLifecycle {
     if (graceMs <= 0) await this.deleteExpired();
   }
 
-  /** Deletes the indexes of retired versions whose grace period is over. */
+  /**
+   * Deletes the indexes of retired versions whose grace period is over; one that another state adopted
+   * meanwhile is not this state's to delete, and is left alone.
+   */
   async deleteExpired(): Promise<string[]> {
     const now = Date.now();
     const expired = [...(await this.records()).values()].filter(
       (v) => v.state === 'retired' && v.deleteAfter !== null && v.deleteAfter.getTime() <= now,
     );
+    const deleted: string[] = [];
     for (const version of expired) {
-      await this.client.indices.delete({ index: version.indexName }, { ignore: [404] });
+      if (await this.owns(version.version, version.indexName)) {
+        await this.client.indices.delete({ index: version.indexName }, { ignore: [404] });
+        deleted.push(version.indexName);
+      }
       await this.store.setState(this.db, this.family, version.version, 'retired', { deleteAfterMs: null });
     }
-    return expired.map((v) => v.indexName);
+    return deleted;
   }
 
   private async records(): Promise<Map<number, VersionRecord>> {

@@ -30,4 +30,11 @@ export interface SearchSyncModuleOptions {
   readonly instanceName?: string;
   /** How long a lease lasts without renewal (it is renewed at every batch). Default 30 s. */
   readonly leaseTtlMs?: number;
+  /**
+   * Index names this state may take over at bootstrap although it did not create them (another
+   * database's, a reinstalled or copied state's, made by hand); any other such index fails bootstrap with
+   * IndexNotOwnedError. An adopted index is reconciled with the source before it is used. For one
+   * deployment: e.g. `adopt: process.env.SEARCH_SYNC_ADOPT?.split(',')`.
+   */
+  readonly adopt?: readonly string[];
 }

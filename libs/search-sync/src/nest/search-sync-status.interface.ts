@@ -1,6 +1,6 @@
 import type { SearchIndexSchedule } from '../decorators/search-index.decorator.js';
 import type { RunRecord } from '../runs/run.store.js';
-import type { HorizonStatus, VersionStatus } from '../sync/sync.interface.js';
+import type { AliasStatus, HorizonStatus, VersionStatus } from '../sync/sync.interface.js';
 
 export interface FamilyStatus {
   readonly family: string;
@@ -9,6 +9,8 @@ export interface FamilyStatus {
   /** Whether this instance is running the family now. */
   readonly running: boolean;
   readonly versions: readonly VersionStatus[];
+  /** Where the alias really points, and whether that is the serving version. */
+  readonly alias: AliasStatus;
   /** The last finished run of any instance (skips left out) and its outcome; `running` says if one goes on here. */
   readonly lastRun: RunRecord | null;
   /** What the exact horizon waits for, when changes wait for it. */

@@ -39,6 +39,7 @@ export function createSearchSyncContext(options: SearchSyncModuleOptions): Searc
       batchesInFlight: options.batchesInFlight,
       bulk: options.bulk,
       observer: events.emit,
+      adopt: options.adopt,
     },
     holder: options.instanceName ?? `${hostname()}:${process.pid}`,
     leaseTtlMs: options.leaseTtlMs ?? 30_000,

@@ -70,7 +70,8 @@ export class SearchSyncExplorer implements OnModuleInit {
         }),
       });
       try {
-        await sync.prepare();
+        const { notices } = await sync.prepare();
+        for (const notice of notices) this.logger.warn(`${className}: ${notice}`);
       } catch (error) {
         throw new SearchSyncBootstrapError(className, metadata.name, error);
       }

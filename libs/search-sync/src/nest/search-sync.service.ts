@@ -88,6 +88,7 @@ export class SearchSyncService {
         schedule: schedule ?? null,
         running: runner.running,
         versions: await runner.sync.status(),
+        alias: await runner.sync.aliasStatus(),
         lastRun: (await this.runs.last(this.context.db, name)) ?? null,
         horizon: await runner.sync.horizonStatus(),
       })),

@@ -1,7 +1,6 @@
 import type { Client } from '@opensearch-project/opensearch';
-import { ClusterUnavailableError } from '../errors/cluster-unavailable.error.js';
 import type { KeyFieldType } from '../keys/key.field.js';
-import { isRetryableRequestError } from './bulk.classify.js';
+import type { IndexOwner } from './index.owner.js';
 
 /**
  * The library's own object field in every document: the row version and the key (see `keys/key.field.ts`).
@@ -19,30 +18,37 @@ export interface IndexDefinition {
 /** Settings a backfilling index starts with: no refreshes, no replicas; the declared ones come back when it is live. */
 const BACKFILL_SETTINGS = { refresh_interval: '-1', number_of_replicas: 0 };
 
+/** The mapping of the library's own field. */
+export const syncFieldMapping = (keyField: KeyFieldType) => ({
+  [SYNC_FIELD]: { properties: { version: { type: 'long' }, key: { type: keyField } } },
+});
+
+/** The declared mappings with the library's own field, and its owner in `_meta` beside the declared keys. */
 function withSyncMapping(
   mappings: Record<string, unknown> = {},
   keyField: KeyFieldType,
+  owner: IndexOwner,
 ): Record<string, unknown> {
   const properties = (mappings.properties as Record<string, unknown> | undefined) ?? {};
   const source = (mappings._source as { excludes?: string[] } | undefined) ?? {};
+  const meta = (mappings._meta as Record<string, unknown> | undefined) ?? {};
   return {
     ...mappings,
+    _meta: { ...meta, [SYNC_FIELD]: owner },
     _source: { ...source, excludes: [...(source.excludes ?? []), SYNC_FIELD] },
-    properties: {
-      ...properties,
-      [SYNC_FIELD]: { properties: { version: { type: 'long' }, key: { type: keyField } } },
-    },
+    properties: { ...properties, ...syncFieldMapping(keyField) },
   };
 }
 
 /**
- * Creates a version's index unless it exists (concurrent creators are fine); `backfill` starts it with
- * the backfill settings. Returns whether it created the index.
+ * Creates a version's index, owned by `owner`, unless it exists (the caller then checks whose it is);
+ * `backfill` starts it with the backfill settings. Returns whether it created the index.
  */
 export async function ensureIndex(
   client: Client,
   definition: IndexDefinition,
   keyField: KeyFieldType,
+  owner: IndexOwner,
   backfill = false,
 ): Promise<boolean> {
   const exists = await client.indices.exists({ index: definition.index });
@@ -51,32 +57,13 @@ export async function ensureIndex(
   try {
     await client.indices.create({
       index: definition.index,
-      body: { mappings: withSyncMapping(definition.mappings, keyField), settings } as never,
+      body: { mappings: withSyncMapping(definition.mappings, keyField, owner), settings } as never,
     });
     return true;
   } catch (error) {
     const type = (error as { body?: { error?: { type?: string } } }).body?.error?.type;
     if (type === 'resource_already_exists_exception') return false;
     throw error;
-  }
-}
-
-/**
- * The definitions whose index does not exist. It is the first request of a run: a cluster that does not
- * answer fails it as the loader would, with ClusterUnavailableError, before anything is written.
- */
-export async function missingIndexes<T extends IndexDefinition>(
-  client: Client,
-  definitions: readonly T[],
-): Promise<T[]> {
-  try {
-    const exists = await Promise.all(definitions.map((d) => client.indices.exists({ index: d.index })));
-    return definitions.filter((_, i) => !exists[i].body);
-  } catch (error) {
-    if (!isRetryableRequestError(error)) throw error;
-    throw new ClusterUnavailableError(`${(error as Error).name}: ${(error as Error).message}`, {
-      cause: error,
-    });
   }
 }
 

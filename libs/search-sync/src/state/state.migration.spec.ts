@@ -149,6 +149,7 @@ describe('state tables: DDL, Drizzle definitions and drizzle-kit migrations', ()
     expect(Object.keys(declared).sort()).toEqual([
       'checkpoints',
       'dead_letters',
+      'identity',
       'leases',
       'related_changes',
       'runs',

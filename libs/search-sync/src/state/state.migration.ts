@@ -53,6 +53,8 @@ create table if not exists ${s}.versions (
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
   sample jsonb,
+  version_base bigint not null default 0,
+  adopted_from jsonb,
   primary key (family, version)
 );
 alter table ${s}.versions add column if not exists sample jsonb;
@@ -64,6 +66,8 @@ create table if not exists ${s}.related_changes (
   xid bigint not null
 );
 create index if not exists related_changes_source_idx on ${s}.related_changes (source, path, id);
+alter table ${s}.versions add column if not exists version_base bigint not null default 0;
+alter table ${s}.versions add column if not exists adopted_from jsonb;
 create table if not exists ${s}.leases (
   family text primary key,
   holder text not null,
@@ -86,6 +90,13 @@ create table if not exists ${s}.runs (
 );
 create index if not exists runs_family_idx on ${s}.runs (family, id);
 create index if not exists runs_running_idx on ${s}.runs (family) where outcome = 'running';
+create table if not exists ${s}.identity (
+  id uuid primary key default gen_random_uuid(),
+  system_identifier text not null,
+  database_name text not null,
+  copied_from uuid,
+  created_at timestamptz not null default now()
+);
 `;
 }
 

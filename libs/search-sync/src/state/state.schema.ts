@@ -10,6 +10,7 @@ import {
   text,
   timestamp,
   uniqueIndex,
+  uuid,
 } from 'drizzle-orm/pg-core';
 import { assertSqlIdentifier } from '../utils/identifier.util.js';
 import type { SampledDocument } from '../versions/version.sample.js';
@@ -95,6 +96,13 @@ export function defineStateTables(schemaName: string = DEFAULT_STATE_SCHEMA) {
        * the documents), so a bootstrap can tell that its behaviour changed though its text did not.
        */
       sample: jsonb('sample').$type<readonly SampledDocument[]>(),
+      /**
+       * Added to the row version of every write to the version's index: an adopted index holds another
+       * state's documents, whose external versions this state's row versions would not pass.
+       */
+      versionBase: bigint('version_base', { mode: 'number' }).notNull().default(0),
+      /** The owner an adopted index had (its `_meta`), until reconcile has made it equal to the source. */
+      adoptedFrom: jsonb('adopted_from'),
       createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
       updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     },
@@ -151,7 +159,31 @@ export function defineStateTables(schemaName: string = DEFAULT_STATE_SCHEMA) {
     (t) => [index('related_changes_source_idx').on(t.source, t.path, t.id)],
   );
 
-  return { schema, rowVersionSeq, checkpoints, deadLetters, versions, leases, runs, relatedChanges };
+  /**
+   * Which state this is and which database it lives in: the id every index it creates carries in its
+   * `_meta`. A state found in another database than its row names (a restored backup, a copy) is given a
+   * new id that remembers the one it was copied from, so it never takes the original's indexes for its own.
+   */
+  const identity = schema.table('identity', {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** `pg_control_system()`: the PostgreSQL cluster, different for every initdb. */
+    systemIdentifier: text('system_identifier').notNull(),
+    databaseName: text('database_name').notNull(),
+    copiedFrom: uuid('copied_from'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  });
+
+  return {
+    schema,
+    rowVersionSeq,
+    checkpoints,
+    deadLetters,
+    versions,
+    leases,
+    runs,
+    relatedChanges,
+    identity,
+  };
 }
 
 export type StateTables = ReturnType<typeof defineStateTables>;
@@ -179,3 +211,4 @@ export const searchSyncVersions = searchSyncState.versions;
 export const searchSyncRelatedChanges = searchSyncState.relatedChanges;
 export const searchSyncLeases = searchSyncState.leases;
 export const searchSyncRuns = searchSyncState.runs;
+export const searchSyncIdentity = searchSyncState.identity;

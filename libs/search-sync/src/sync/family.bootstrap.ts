@@ -5,21 +5,28 @@ import { assertChangeCaptureInstalled } from '../capture/change-capture.migratio
 import type { SyncDatabase } from '../database/database.type.js';
 import { queryRows } from '../database/database.type.js';
 import { DefinitionChangedError } from '../errors/definition-changed.error.js';
+import { messages } from '../errors/search-sync.messages.js';
 import { StateNotInstalledError } from '../errors/state-not-installed.error.js';
 import type { SyncSource } from '../family/sync-source.js';
 import { documentId } from '../keys/document-id.js';
 import { keyFieldType } from '../keys/key.field.js';
-import { ensureIndex, type IndexDefinition } from '../opensearch/index.manager.js';
+import { ensureIndex } from '../opensearch/index.manager.js';
+import {
+  adoptIndex,
+  claimIndexes,
+  type OwnedIndexDefinition,
+  ownerOf,
+  restoreMeta,
+} from '../opensearch/index.owner.js';
 import type { RelatedPath } from '../related/related.paths.js';
 import { assertRelatedCaptureInstalled } from '../related/related-capture.migration.js';
+import type { StateIdentityStore } from '../state/state.identity.js';
 import { changedSample, takeSample, type VersionPlan } from '../versions/version.sample.js';
 import type { VersionStore } from '../versions/version.store.js';
+import type { BootstrapReport } from './sync.interface.js';
 
 /** A declared version as bootstrap sees it. */
-export interface BootstrapTarget extends IndexDefinition {
-  readonly version: number;
-  readonly definitionHash: string;
-}
+export type BootstrapTarget = OwnedIndexDefinition;
 
 export interface FamilyBootstrap<T extends BootstrapTarget> {
   readonly family: string;
@@ -31,6 +38,9 @@ export interface FamilyBootstrap<T extends BootstrapTarget> {
   readonly tombstones: boolean;
   readonly reader: DrizzleChangeReader;
   readonly versions: VersionStore;
+  readonly identities: StateIdentityStore;
+  /** Indexes of other owners that bootstrap may adopt (see `SyncOptions.adopt`). */
+  readonly adopt: readonly string[];
   readonly targets: readonly T[];
   /** The relations whose triggers must be installed. */
   readonly related: readonly RelatedPath[];
@@ -42,10 +52,13 @@ export interface FamilyBootstrap<T extends BootstrapTarget> {
  * Checks what a run needs before any runs, then registers the family's versions, in one transaction
  * under a lock per family: the state tables and change capture are installed; no version's definition
  * changed since it was created, by its text (hash) or by what it makes of a sample of rows taken then
- * (a helper the transform calls may have changed); new versions are registered with their sample and
- * their indexes created with backfill settings. A refused bootstrap writes nothing.
+ * (a helper the transform calls may have changed); every index that exists is this state's, or listed
+ * for adoption; new versions are registered with their sample and their indexes created, owned by this
+ * state, with backfill settings; listed indexes are adopted. A refused bootstrap writes nothing.
  */
-export async function bootstrapFamily<T extends BootstrapTarget>(b: FamilyBootstrap<T>): Promise<void> {
+export async function bootstrapFamily<T extends BootstrapTarget>(
+  b: FamilyBootstrap<T>,
+): Promise<BootstrapReport> {
   const [state] = await queryRows<{ ready: boolean }>(
     b.db,
     sql`select to_regclass(${`"${b.stateSchema}".versions`}) is not null
@@ -55,11 +68,16 @@ export async function bootstrapFamily<T extends BootstrapTarget>(b: FamilyBootst
   if (b.tombstones) await assertChangeCaptureInstalled(b.db, b.source, b.stateSchema);
   await assertRelatedCaptureInstalled(b.db, b.source, b.related);
   const built: string[] = [];
+  const adopted: { index: string; meta: Record<string, unknown> }[] = [];
+  const notices: string[] = [];
+  const keyField = keyFieldType(b.source.keys);
   try {
     await b.db.transaction(async (tx) => {
       // Samples are read in the transaction: on a database with one connection (PGlite), a read beside
       // it would wait for that connection forever.
       const reader = new DrizzleChangeReader(tx, b.reader.options);
+      const { identity, copyOf } = await b.identities.resolve(tx);
+      if (copyOf) notices.push(messages.stateCopied(b.stateSchema, copyOf, identity));
       await b.versions.lock(tx, b.family);
       const stored = new Map((await b.versions.list(tx, b.family)).map((v) => [v.version, v]));
       for (const target of b.targets) {
@@ -71,6 +89,8 @@ export async function bootstrapFamily<T extends BootstrapTarget>(b: FamilyBootst
         const changed = record.sample && (await changedSample(reader, b.plan(target), record.sample));
         if (changed) throw new DefinitionChangedError(b.family, target.version, documentId(changed.key));
       }
+      const active = b.targets.filter((t) => stored.get(t.version)?.state !== 'retired');
+      const claims = await claimIndexes(b.client, b.family, active, identity, b.adopt);
       await b.versions.register(
         tx,
         b.targets
@@ -82,17 +102,26 @@ export async function bootstrapFamily<T extends BootstrapTarget>(b: FamilyBootst
             definitionHash: t.definitionHash,
           })),
       );
-      for (const target of b.targets) {
+      for (const target of active) {
         const record = stored.get(target.version);
         const state = record?.state ?? 'created';
-        if (state === 'retired') continue;
         // A version created before there were rows (or before samples) gets its sample at the first
         // bootstrap that finds some.
         if (!record?.sample?.length) {
           await b.versions.setSample(tx, b.family, target.version, await takeSample(reader, b.plan(target)));
         }
-        if (await ensureIndex(b.client, target, keyFieldType(b.source.keys), state === 'created'))
-          built.push(target.index);
+        const claim = claims.get(target)!;
+        const owner = ownerOf(identity, b.family, target);
+        if (claim.kind === 'create') {
+          if (await ensureIndex(b.client, target, keyField, owner, state === 'created'))
+            built.push(target.index);
+          // Made meanwhile by another bootstrap: refused unless it is this state's.
+          else await claimIndexes(b.client, b.family, [target], identity, []);
+        } else if (claim.kind === 'adopt') {
+          adopted.push({ index: target.index, meta: claim.meta });
+          const versionBase = await adoptIndex(b.client, target.index, owner, keyField, claim.meta);
+          await b.versions.adopt(tx, b.family, target.version, { versionBase, owner: claim.owner });
+        }
         if (state === 'created') await b.versions.setState(tx, b.family, target.version, 'backfilling');
       }
     });
@@ -100,6 +129,8 @@ export async function bootstrapFamily<T extends BootstrapTarget>(b: FamilyBootst
     // With its registration rolled back, an index built here would be adopted as it is by the next
     // deployment of that version number, whatever mappings that one declares.
     await Promise.all(built.map((index) => b.client.indices.delete({ index }, { ignore: [404] })));
+    await Promise.all(adopted.map(({ index, meta }) => restoreMeta(b.client, index, meta)));
     throw error;
   }
+  return { notices };
 }

@@ -8,7 +8,9 @@ import type { SyncDatabase } from '../database/database.type.js';
 import type { DeadLetter, DeadLetterQuery } from '../dead-letters/dead-letter.interface.js';
 import { DeadLetterStore } from '../dead-letters/dead-letter.store.js';
 import { IndexMissingError } from '../errors/index-missing.error.js';
+import { IndexNotOwnedError } from '../errors/index-not-owned.error.js';
 import { LifecycleRefusedError } from '../errors/lifecycle.error.js';
+import { messages } from '../errors/search-sync.messages.js';
 import { safeObserver } from '../events/sync-event.hub.js';
 import type { SyncObserver } from '../events/sync-event.interface.js';
 import { versionDefinitionHash } from '../family/definition.hash.js';
@@ -19,7 +21,7 @@ import { parseDocumentId } from '../keys/document-id.js';
 import { cursorGroups } from '../lifecycle/cursor-groups.js';
 import { VersionLifecycle } from '../lifecycle/version.lifecycle.js';
 import { BulkLoader, DEFAULT_BULK_OPTIONS } from '../opensearch/bulk.loader.js';
-import { missingIndexes } from '../opensearch/index.manager.js';
+import { checkIndexes } from '../opensearch/index.owner.js';
 import { comparePositions } from '../pipeline/change-position.js';
 import { countingReader, type ReadCounter } from '../pipeline/counting.reader.js';
 import type { Loader } from '../pipeline/load.stage.js';
@@ -35,13 +37,17 @@ import type { ReconcileReport } from '../reconcile/reconcile.interface.js';
 import { Reconciler } from '../reconcile/reconciler.js';
 import { fanOutRelatedChanges } from '../related/related.fanout.js';
 import { type RelatedPath, trackedRelations } from '../related/related.paths.js';
+import { StateIdentityStore } from '../state/state.identity.js';
 import { DEFAULT_STATE_SCHEMA } from '../state/state.schema.js';
 import { linkedSignal } from '../utils/abort.util.js';
+import { VersionBases } from '../versions/version.base.js';
 import { VersionStore } from '../versions/version.store.js';
 import { bootstrapFamily } from './family.bootstrap.js';
 import { createPlanner, type Planner } from './family.planner.js';
+import { type BackfillInProcess, FamilyStatusReader } from './family.status.js';
 import type {
-  BackfillProgress,
+  AliasStatus,
+  BootstrapReport,
   GroupReport,
   HorizonStatus,
   ReplayReport,
@@ -94,13 +100,16 @@ export class FamilySync {
   private readonly checkpoints: CheckpointStore;
   private readonly deadLetterStore: DeadLetterStore;
   private readonly versionStore: VersionStore;
+  private readonly identities: StateIdentityStore;
+  private readonly bases = new VersionBases();
   private readonly lifecycle: VersionLifecycle;
   private readonly plan: Planner;
   private readonly observe?: SyncObserver;
   /** Whether open dead letters may exist, so commits only look for superseded ones when they can. */
   private openDeadLetters = true;
   /** The backfill in progress in this process: its rate makes the ETA in status. */
-  private backfill: { versions: readonly number[]; started: number; changes: number } | null = null;
+  private backfill: BackfillInProcess | null = null;
+  private readonly statusReader: FamilyStatusReader;
 
   constructor(
     private readonly definition: FamilyDefinition,
@@ -130,7 +139,7 @@ export class FamilySync {
         undefined,
         observe && ((event) => observe({ ...event, family: this.name })),
       );
-      const load: Loader = (operations, halt) => bulk.load(operations, halt);
+      const load = this.bases.wrap((operations, halt) => bulk.load(operations, halt));
       return options.wrapLoader ? options.wrapLoader(load) : load;
     };
     this.loader = loader();
@@ -153,10 +162,22 @@ export class FamilySync {
     this.checkpoints = new CheckpointStore(this.stateSchema);
     this.deadLetterStore = new DeadLetterStore(this.stateSchema);
     this.versionStore = new VersionStore(this.stateSchema);
+    this.identities = new StateIdentityStore(this.stateSchema);
     this.plan = createPlanner({
       keys: this.source.keys,
       normalise: definition.normalise ?? ((row) => row),
       stages: definition.stages ?? [],
+    });
+    this.statusReader = new FamilyStatusReader({
+      family: this.name,
+      db: this.db,
+      client: this.client,
+      reader: this.reader,
+      checkpoints: this.checkpoints,
+      versions: this.versionStore,
+      deadLetters: this.deadLetterStore,
+      targets: this.targets,
+      backfill: () => this.backfill,
     });
     let reconciler: Reconciler | undefined;
     this.lifecycle = new VersionLifecycle(
@@ -175,6 +196,12 @@ export class FamilySync {
       },
       options.batchSize ?? 1000,
       (a, b) => comparePositions(this.source.keys, a, b),
+      async (version, index) => {
+        const identity = await this.identities.current(this.db);
+        return (
+          (await checkIndexes(this.client, this.name, [{ version, index }], identity)).foreign.length === 0
+        );
+      },
     );
   }
 
@@ -183,13 +210,15 @@ export class FamilySync {
   }
 
   /**
-   * Checks what a run needs before any runs: the state tables and change capture are installed, and no
-   * version's definition changed since it was created. Registers new versions and creates their
-   * indexes; a new version's index starts with backfill settings. A bootstrap that fails writes nothing:
-   * the check, the registration and the indexes it builds stand or fall together.
+   * Checks what a run needs before any runs: the state tables and change capture are installed, no
+   * version's definition changed since it was created, and no index of another owner is in the way
+   * unless `adopt` lists it. Registers new versions and creates (or adopts) their indexes; a new
+   * version's index starts with backfill settings. A bootstrap that fails writes nothing: the check, the
+   * registration and the indexes it builds stand or fall together. An alias that does not point where
+   * the state says is reported, not moved.
    */
-  prepare(): Promise<void> {
-    return bootstrapFamily({
+  async prepare(): Promise<BootstrapReport> {
+    const { notices } = await bootstrapFamily({
       related: this.relatedPaths,
       family: this.name,
       db: this.db,
@@ -199,9 +228,20 @@ export class FamilySync {
       tombstones: (this.definition.capture ?? exactCapture()).tombstones,
       reader: this.reader,
       versions: this.versionStore,
+      identities: this.identities,
+      adopt: this.options.adopt ?? [],
       targets: this.targets,
       plan: (target) => async (rows) => this.plan(rows, [{ ...target, checkpoint: null }]),
     });
+    const { alias, indexes, serving, matches } = await this.aliasStatus();
+    return {
+      notices: matches ? notices : [...notices, messages.aliasElsewhere(this.name, alias, indexes, serving)],
+    };
+  }
+
+  /** Where the family's alias points, beside the version this state records as serving. */
+  aliasStatus(): Promise<AliasStatus> {
+    return this.lifecycle.aliasStatus();
   }
 
   /**
@@ -223,7 +263,7 @@ export class FamilySync {
             paths: this.relatedPaths,
             fence: options.fence,
           });
-    const { missing, ...groups } = await this.startRun();
+    const { missing, foreign, identity, ...groups } = await this.startRun();
     const reports: GroupReport[] = [];
     const cycle = new AbortController();
     const { signal: stop, dispose: disposeStop } = linkedSignal([options.signal, cycle.signal]);
@@ -269,6 +309,7 @@ export class FamilySync {
     // Hard deletes every version has applied need no tombstone any more; the table would grow forever.
     await this.reader.pruneTombstones();
     if (missing.length > 0) throw new IndexMissingError(this.name, missing);
+    if (foreign.length > 0) throw new IndexNotOwnedError(this.name, foreign, identity);
     return { ...summarise(this.name, reports, performance.now() - started), relatedParents: touched };
   }
 
@@ -287,15 +328,18 @@ export class FamilySync {
   /**
    * Each version with its state and checkpoint, in its cursor group. A version whose index is missing is
    * left out (`missing`): OpenSearch would create the index again, with dynamic mappings, at the first
-   * write, and a bulk request has no flag that forbids that for a concrete index name.
+   * write, and a bulk request has no flag that forbids that for a concrete index name. So is a version
+   * whose index is not this state's (`foreign`). An adopted live version is reconciled first.
    */
   private async startRun() {
-    const [checkpoints, stored, openDeadLetters] = await Promise.all([
+    const [checkpoints, stored, openDeadLetters, identity] = await Promise.all([
       this.checkpoints.read(this.db, this.name),
       this.versionStore.list(this.db, this.name),
       this.deadLetterStore.hasOpen(this.db, this.name),
+      this.identities.current(this.db),
     ]);
     this.openDeadLetters = openDeadLetters;
+    this.bases.update(stored);
     const states = new Map(stored.map((v) => [v.version, v.state]));
     const { live, backfill } = cursorGroups(
       this.targets.map((t) => ({
@@ -304,9 +348,12 @@ export class FamilySync {
         checkpoint: checkpoints.get(t.version) ?? null,
       })),
     );
-    const missing = await missingIndexes(this.client, [...live, ...backfill]);
-    const present = (t: (typeof live)[number]) => !missing.includes(t);
-    return { live: live.filter(present), backfill: backfill.filter(present), missing };
+    const { missing, foreign } = await checkIndexes(this.client, this.name, [...live, ...backfill], identity);
+    const usable = (t: (typeof live)[number]) =>
+      !missing.includes(t) && !foreign.some((f) => f.version === t.version);
+    if (stored.some((v) => v.adoptedFrom !== null))
+      await this.lifecycle.reconcileAdopted(live.filter(usable).map((t) => t.version));
+    return { live: live.filter(usable), backfill: backfill.filter(usable), missing, foreign, identity };
   }
 
   /**
@@ -420,9 +467,9 @@ export class FamilySync {
    */
   async reconcile(version?: number): Promise<ReconcileReport[]> {
     const reconciler = this.reconciler();
-    const states = new Map(
-      (await this.versionStore.list(this.db, this.name)).map((v) => [v.version, v.state]),
-    );
+    const stored = await this.versionStore.list(this.db, this.name);
+    this.bases.update(stored);
+    const states = new Map(stored.map((v) => [v.version, v.state]));
     const checkpoints = await this.checkpoints.read(this.db, this.name);
     const reconcilable = (state: string | undefined) => state === 'live' || state === 'serving';
     if (version !== undefined && !reconcilable(states.get(version))) {
@@ -432,9 +479,12 @@ export class FamilySync {
         `it is ${states.get(version) ?? 'not declared'}: only live and serving versions can be reconciled.`,
       );
     }
+    const chosen = this.targets.filter(
+      (t) => (version === undefined || t.version === version) && reconcilable(states.get(t.version)),
+    );
+    await this.assertOwned(chosen);
     const reports: ReconcileReport[] = [];
-    for (const t of this.targets) {
-      if ((version !== undefined && t.version !== version) || !reconcilable(states.get(t.version))) continue;
+    for (const t of chosen) {
       reports.push(
         await reconciler.reconcile(
           { version: t.version, index: t.index, filtered: t.filter !== undefined },
@@ -459,20 +509,14 @@ export class FamilySync {
     query: Omit<DeadLetterQuery, 'family'> = {},
     options: Pick<RunOptions, 'fence'> = {},
   ): Promise<ReplayReport> {
-    const retired = new Set(
-      (await this.versionStore.list(this.db, this.name))
-        .filter((v) => v.state === 'retired')
-        .map((v) => v.version),
-    );
+    const stored = await this.versionStore.list(this.db, this.name);
+    this.bases.update(stored);
+    const retired = new Set(stored.filter((v) => v.state === 'retired').map((v) => v.version));
     const letters = (await this.deadLetters({ ...query, includeResolved: false })).filter(
       (l) => !retired.has(l.version),
     );
     if (letters.length === 0) return { replayed: 0, resolved: 0, failed: 0 };
-    const missing = await missingIndexes(
-      this.client,
-      this.targets.filter((t) => letters.some((l) => l.version === t.version)),
-    );
-    if (missing.length > 0) throw new IndexMissingError(this.name, missing);
+    await this.assertOwned(this.targets.filter((t) => letters.some((l) => l.version === t.version)));
     const current = await this.reader.readKeys(
       letters.flatMap((l) => {
         const key = parseDocumentId(this.source.keys, l.documentId);
@@ -515,54 +559,12 @@ export class FamilySync {
     return { replayed: letters.length, resolved: resolved.length, failed: failures.length };
   }
 
-  /** Per version: state, checkpoint, pending changes, lag, documents, open dead letters and backfill progress. */
-  async status(): Promise<VersionStatus[]> {
-    const [checkpoints, moved, stored, letters] = await Promise.all([
-      this.checkpoints.read(this.db, this.name),
-      this.checkpoints.lastMoved(this.db, this.name),
-      this.versionStore.list(this.db, this.name),
-      this.deadLetterStore.countOpen(this.db, this.name),
-    ]);
-    const states = new Map(stored.map((v) => [v.version, v.state]));
-    return Promise.all(
-      this.targets.map(async (target): Promise<VersionStatus> => {
-        const checkpoint = checkpoints.get(target.version) ?? null;
-        const state = states.get(target.version) ?? 'created';
-        const pending = await this.reader.countAfter(checkpoint);
-        const lastMoved = moved.get(target.version);
-        const documents = await this.client
-          .count({ index: target.index })
-          .then((r) => r.body.count as number)
-          .catch(() => null);
-        return {
-          version: target.version,
-          index: target.index,
-          state,
-          checkpoint,
-          pendingChanges: pending,
-          lagSeconds: pending === 0 || !lastMoved ? 0 : Math.round((Date.now() - lastMoved.getTime()) / 1000),
-          documents,
-          deadLetters: letters.get(target.version) ?? 0,
-          backfill:
-            state === 'backfilling' || state === 'created'
-              ? await this.backfillProgress(target.version, pending)
-              : null,
-        };
-      }),
-    );
-  }
-
-  private async backfillProgress(version: number, pending: number): Promise<BackfillProgress> {
-    const total = await this.reader.countAfter(null);
-    const current = this.backfill?.versions.includes(version) ? this.backfill : null;
-    const seconds = current ? (Date.now() - current.started) / 1000 : 0;
-    const rate = current && seconds > 0 ? current.changes / seconds : null;
-    return {
-      done: Math.max(0, total - pending),
-      total,
-      rowsPerSecond: rate === null ? null : Math.round(rate),
-      etaSeconds: rate ? Math.round(pending / rate) : null,
-    };
+  /**
+   * Per version: state, checkpoint, pending changes, lag, documents and whether their count is what the
+   * checkpoint implies, open dead letters and backfill progress.
+   */
+  status(): Promise<VersionStatus[]> {
+    return this.statusReader.read();
   }
 
   /**
@@ -585,6 +587,14 @@ export class FamilySync {
       ? null
       : positions.reduce((a, b) => (comparePositions(this.source.keys, a!, b!) <= 0 ? a : b), positions[0]);
     return this.reader.countAfter(lowest, (await this.reader.bound()).below);
+  }
+
+  /** Refuses work on versions whose index is missing or not this state's, before anything is written. */
+  private async assertOwned(targets: readonly Target[]): Promise<void> {
+    const identity = await this.identities.current(this.db);
+    const { missing, foreign } = await checkIndexes(this.client, this.name, targets, identity);
+    if (missing.length > 0) throw new IndexMissingError(this.name, missing);
+    if (foreign.length > 0) throw new IndexNotOwnedError(this.name, foreign, identity);
   }
 
   private reconciler(): Reconciler {

@@ -27,6 +27,28 @@ export interface SyncOptions {
    * 500 ms: with the index's 1 s refresh, a write is searchable in them within about two seconds.
    */
   readonly liveIntervalMs?: number;
+  /**
+   * Indexes this state did not create (another database's, a reinstalled or copied state's, made by
+   * hand) that bootstrap may take over; any other is refused. An adopted index is reconciled with the
+   * source before it is used, and written above the versions its documents hold. Set it for one
+   * deployment (an environment variable, say), then remove it.
+   */
+  readonly adopt?: readonly string[];
+}
+
+/** Where the family's alias really points, beside the version this state records as serving. */
+export interface AliasStatus {
+  readonly alias: string;
+  /** The indexes it points at now (none if it does not exist). */
+  readonly indexes: readonly string[];
+  readonly serving: { readonly version: number; readonly index: string } | null;
+  /** Whether it points at the serving version's index alone (or, with none serving, at nothing). */
+  readonly matches: boolean;
+}
+
+/** What bootstrap found worth telling: a state copied from another database, an alias moved by hand. */
+export interface BootstrapReport {
+  readonly notices: readonly string[];
 }
 
 /** What reading and loading did, for one cursor group or a whole run. */
@@ -99,18 +121,40 @@ export interface VersionStatus {
   readonly checkpoint: ChangePosition | null;
   /** Changes after the checkpoint, whether or not the horizon lets them be read yet. */
   readonly pendingChanges: number;
-  /** Seconds since the checkpoint last moved, while changes are pending; 0 when caught up. */
+  /**
+   * Seconds since the checkpoint last moved, while changes are pending; 0 when caught up. For a version
+   * still backfilling, seconds since it started (it lacks everything until its backfill ends).
+   */
   readonly lagSeconds: number;
   /** Documents in the index, or null if OpenSearch could not tell. */
   readonly documents: number | null;
+  /**
+   * For a live or serving version, the document count its checkpoint implies and whether `documents`
+   * lies in it: a count outside means documents written or deleted behind the library's back (another
+   * database's, say); reconcile repairs them. Null while backfilling, or when a run moved the checkpoint
+   * while the documents were counted.
+   */
+  readonly expectedDocuments: DocumentExpectation | null;
   readonly deadLetters: number;
   /** For a version still backfilling: how far it is. */
   readonly backfill: BackfillProgress | null;
 }
 
+/** How many documents a caught-up version's checkpoint implies, give or take pending changes and dead letters. */
+export interface DocumentExpectation {
+  readonly min: number;
+  readonly max: number;
+  /** Whether the index's count lies within `min`..`max`. */
+  readonly matches: boolean;
+}
+
 export interface BackfillProgress {
-  /** Changes applied, of the changes the source holds (rows and tombstones). */
+  /**
+   * Changes applied. It never goes back in one process: a write to a row the backfill already passed
+   * adds one to `total` (the row must be applied again) instead.
+   */
   readonly done: number;
+  /** `done` plus the changes still pending (rows and tombstones). */
   readonly total: number;
   /** Measured in this process while it backfills; null when no backfill runs here. */
   readonly rowsPerSecond: number | null;

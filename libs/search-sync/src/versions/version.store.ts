@@ -1,5 +1,6 @@
 import { and, eq, ne, sql } from 'drizzle-orm';
 import type { SyncDatabase } from '../database/database.type.js';
+import type { IndexOwner } from '../opensearch/index.owner.js';
 import {
   DEFAULT_STATE_SCHEMA,
   type StateTables,
@@ -18,6 +19,11 @@ export interface VersionRecord {
   readonly deleteAfter: Date | null;
   /** What the version made of a few rows when it was created (see `version.sample.ts`). */
   readonly sample: readonly SampledDocument[] | null;
+  /** Added to the row version of every write to its index (an adopted index holds higher versions). */
+  readonly versionBase: number;
+  /** While an adopted index is not reconciled yet: the owner it had. */
+  readonly adoptedFrom: { readonly owner: IndexOwner | null } | null;
+  readonly createdAt: Date;
 }
 
 /** Versions as stored: their lifecycle state and the hash of the definition they were created with. */
@@ -30,7 +36,12 @@ export class VersionStore {
 
   async list(db: SyncDatabase, family: string): Promise<VersionRecord[]> {
     const { versions } = this.tables;
-    return db.select().from(versions).where(eq(versions.family, family)).orderBy(versions.version);
+    const rows = await db
+      .select()
+      .from(versions)
+      .where(eq(versions.family, family))
+      .orderBy(versions.version);
+    return rows.map((row) => ({ ...row, adoptedFrom: row.adoptedFrom as VersionRecord['adoptedFrom'] }));
   }
 
   /**
@@ -44,7 +55,7 @@ export class VersionStore {
   /** Records versions seen for the first time (state `created`); existing ones are left as they are. */
   async register(
     db: SyncDatabase,
-    records: readonly Omit<VersionRecord, 'state' | 'promotedAt' | 'deleteAfter' | 'sample'>[],
+    records: readonly Pick<VersionRecord, 'family' | 'version' | 'indexName' | 'definitionHash'>[],
   ): Promise<void> {
     if (records.length === 0) return;
     const { versions } = this.tables;
@@ -59,6 +70,36 @@ export class VersionStore {
     await db
       .update(versions)
       .set({ sample, updatedAt: sql`now()` })
+      .where(and(eq(versions.family, family), eq(versions.version, version)));
+  }
+
+  /**
+   * Records the adoption of a version's index: the base its writes need from now on, and the owner it had
+   * until reconcile has made it equal to the source (`reconciled`).
+   */
+  async adopt(
+    db: SyncDatabase,
+    family: string,
+    version: number,
+    adoption: { versionBase: number; owner: IndexOwner | null },
+  ) {
+    const { versions } = this.tables;
+    await db
+      .update(versions)
+      .set({
+        versionBase: adoption.versionBase,
+        adoptedFrom: { owner: adoption.owner },
+        updatedAt: sql`now()`,
+      })
+      .where(and(eq(versions.family, family), eq(versions.version, version)));
+  }
+
+  /** An adopted version whose index reconcile has made equal to the source. */
+  async reconciled(db: SyncDatabase, family: string, version: number) {
+    const { versions } = this.tables;
+    await db
+      .update(versions)
+      .set({ adoptedFrom: null, updatedAt: sql`now()` })
       .where(and(eq(versions.family, family), eq(versions.version, version)));
   }
 

@@ -1,0 +1,155 @@
+import type { Client } from '@opensearch-project/opensearch';
+import type { DrizzleChangeReader } from '../capture/change.reader.js';
+import type { CheckpointStore } from '../checkpoints/checkpoint.store.js';
+import type { SyncDatabase } from '../database/database.type.js';
+import type { DeadLetterStore } from '../dead-letters/dead-letter.store.js';
+import { WHOLE_KEY_SPACE } from '../keys/key.range.js';
+import { type ChangePosition, comparePositions } from '../pipeline/change-position.js';
+import { SourceRanges } from '../reconcile/source-ranges.js';
+import type { VersionStore } from '../versions/version.store.js';
+import type { BackfillProgress, DocumentExpectation, VersionStatus } from './sync.interface.js';
+
+/** The backfill running in this process: its rate makes the ETA in status. */
+export interface BackfillInProcess {
+  readonly versions: readonly number[];
+  readonly started: number;
+  /** Changes applied so far, counted by the run as it commits. */
+  changes: number;
+}
+
+/** What status reads: the family's stores, reader and versions. */
+export interface StatusSources {
+  readonly family: string;
+  readonly db: SyncDatabase;
+  readonly client: Client;
+  readonly reader: DrizzleChangeReader;
+  readonly checkpoints: CheckpointStore;
+  readonly versions: VersionStore;
+  readonly deadLetters: DeadLetterStore;
+  readonly targets: readonly {
+    readonly version: number;
+    readonly index: string;
+    readonly filter?: unknown;
+  }[];
+  readonly backfill: () => BackfillInProcess | null;
+}
+
+type Target = StatusSources['targets'][number];
+
+const secondsSince = (date: Date | null | undefined) =>
+  date ? Math.max(0, Math.round((Date.now() - date.getTime()) / 1000)) : 0;
+
+/**
+ * Per version: state, checkpoint, pending changes, lag, documents and whether their count is what the
+ * checkpoint implies, open dead letters and backfill progress.
+ */
+export class FamilyStatusReader {
+  /** The backfill progress reported so far per version: it never goes back (see `backfillProgress`). */
+  private readonly reported = new Map<number, number>();
+
+  constructor(private readonly s: StatusSources) {}
+
+  async read(): Promise<VersionStatus[]> {
+    const { db, family } = this.s;
+    const [checkpoints, moved, stored, letters] = await Promise.all([
+      this.s.checkpoints.read(db, family),
+      this.s.checkpoints.lastMoved(db, family),
+      this.s.versions.list(db, family),
+      this.s.deadLetters.countOpen(db, family),
+    ]);
+    const records = new Map(stored.map((v) => [v.version, v]));
+    return Promise.all(
+      this.s.targets.map(async (target): Promise<VersionStatus> => {
+        const record = records.get(target.version);
+        const checkpoint = checkpoints.get(target.version) ?? null;
+        const state = record?.state ?? 'created';
+        const pending = await this.s.reader.countAfter(checkpoint);
+        const deadLetters = letters.get(target.version) ?? 0;
+        const backfilling = state === 'backfilling' || state === 'created';
+        const caughtUp = state === 'live' || state === 'serving';
+        const { documents, expected } = caughtUp
+          ? await this.checkDocuments(target, checkpoint, deadLetters)
+          : { documents: await this.count(target.index), expected: null };
+        return {
+          version: target.version,
+          index: target.index,
+          state,
+          checkpoint,
+          pendingChanges: pending,
+          // A backfilling version lacks every change since the start of time: its lag is its age, not
+          // the time since its checkpoint last moved (it has none, or moves all the time).
+          lagSeconds: backfilling
+            ? secondsSince(record?.createdAt)
+            : pending === 0
+              ? 0
+              : secondsSince(moved.get(target.version)),
+          documents,
+          expectedDocuments: expected,
+          deadLetters,
+          backfill: backfilling ? await this.backfillProgress(target.version, pending) : null,
+        };
+      }),
+    );
+  }
+
+  /** Documents in the index, or null if OpenSearch could not tell; `refresh` first makes it a count as of now. */
+  private async count(index: string, refresh = false): Promise<number | null> {
+    const { client } = this.s;
+    if (refresh) await client.indices.refresh({ index }).catch(() => undefined);
+    return client
+      .count({ index })
+      .then((r) => r.body.count as number)
+      .catch(() => null);
+  }
+
+  /**
+   * A caught-up version's document count, and the range its checkpoint implies: each source row at or
+   * before the checkpoint has its document unless an open dead letter holds it, and no other document
+   * exists but those of changes still pending and of deletes that failed; a filtered version may leave
+   * any row out. The count is taken between two reads of the checkpoint: if a run moved it meanwhile, the
+   * count is not compared (null). The index is refreshed first (cheap when nothing changed).
+   */
+  private async checkDocuments(
+    target: Target,
+    checkpoint: ChangePosition | null,
+    deadLetters: number,
+  ): Promise<{ documents: number | null; expected: DocumentExpectation | null }> {
+    const { db, family, reader } = this.s;
+    const [rows] = await new SourceRanges(reader).stats([WHOLE_KEY_SPACE], checkpoint);
+    const documents = await this.count(target.index, true);
+    const [after, pending] = await Promise.all([
+      this.s.checkpoints.read(db, family).then((c) => c.get(target.version) ?? null),
+      reader.countAfter(checkpoint),
+    ]);
+    const unmoved =
+      after === null || checkpoint === null
+        ? after === checkpoint
+        : comparePositions(reader.keys, after, checkpoint) === 0;
+    if (documents === null || !unmoved) return { documents, expected: null };
+    const slack = pending + deadLetters;
+    const min = target.filter === undefined ? Math.max(0, rows.count - slack) : 0;
+    const max = rows.count + slack;
+    return { documents, expected: { min, max, matches: documents >= min && documents <= max } };
+  }
+
+  /**
+   * How far a backfill is. Done is what it has applied: a write to a row it already passed moves that row
+   * after its checkpoint, which adds work (total grows) but does not undo any, so done never goes back
+   * in this process; total is done plus the changes still pending.
+   */
+  private async backfillProgress(version: number, pending: number): Promise<BackfillProgress> {
+    const all = await this.s.reader.countAfter(null);
+    const done = Math.max(0, all - pending, this.reported.get(version) ?? 0);
+    this.reported.set(version, done);
+    const backfill = this.s.backfill();
+    const current = backfill?.versions.includes(version) ? backfill : null;
+    const seconds = current ? (Date.now() - current.started) / 1000 : 0;
+    const rate = current && seconds > 0 ? current.changes / seconds : null;
+    return {
+      done,
+      total: done + pending,
+      rowsPerSecond: rate === null ? null : Math.round(rate),
+      etaSeconds: rate ? Math.round(pending / rate) : null,
+    };
+  }
+}
