@@ -3,16 +3,16 @@ import { eq } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   describeSource,
   FamilySync,
   IndexNotOwnedError,
   installChangeCapture,
+  installRelatedCapture,
   installSearchSyncState,
   type SyncDatabase,
-} from '../libs/search-sync/src/index.js';
-import { aliasTargets } from '../libs/search-sync/src/lifecycle/alias.manager.js';
+} from 'search-sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogSchema, categories, products } from '../src/catalog/catalog.schema.js';
 import { seedCatalog } from '../src/catalog/catalog.seed.js';
 import { productsFamily, productsV1, productsV2 } from '../src/catalog/products.family.js';
@@ -24,7 +24,7 @@ import {
   type TestDatabase,
   untilReadable,
 } from './support/test-database.js';
-import { createClient, deleteIndexes, readAll, uniqueName } from './support/test-opensearch.js';
+import { aliasTargets, createClient, deleteIndexes, readAll, uniqueName } from './support/test-opensearch.js';
 
 const versions = [productsV1, productsV2];
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
@@ -187,6 +187,11 @@ describe('a state schema dropped and reinstalled', () => {
     await installSearchSyncState(database.db);
     await installChangeCapture(database.db, describeSource('products', products));
     await installChangeCapture(database.db, describeSource('categories', categories));
+    await installRelatedCapture(database.db, {
+      table: products,
+      with: productsFamily(family).with ?? {},
+      schema: catalogSchema,
+    });
     // The row version sequence starts again at 1: every row gets a version far below its document's.
     await database.client`update products set title = 'After reinstall ' || id where id <= 100`;
     await untilReadable(database.client);
