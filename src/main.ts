@@ -73,8 +73,12 @@ function printStatus(statuses: readonly FamilyStatus[]): void {
     );
     const { alias } = status;
     console.log(
-      `  alias ${alias.alias} → ${alias.indexes.join(', ') || '(none)'}` +
-        (alias.matches ? '' : `, but this state records ${alias.serving?.index ?? 'no version'} as serving`),
+      alias
+        ? `  alias ${alias.alias} → ${alias.indexes.join(', ') || '(none)'}` +
+            (alias.matches
+              ? ''
+              : `, but this state records ${alias.serving?.index ?? 'no version'} as serving`)
+        : '  alias: OpenSearch did not answer',
     );
     if (status.horizon.holder) {
       const { pid, since } = status.horizon.holder;
@@ -220,7 +224,7 @@ async function demo(database: DemoDatabase): Promise<void> {
       '\n2. The deployment that adds products v2: its backfill starts by itself, beside the live v1.',
     );
     await withApp(database, opensearch, ProductsIndex, async (sync, app) => {
-      if ((await sync.status('products'))[0].alias.serving?.index === 'products_v2') {
+      if ((await sync.status('products'))[0].alias?.serving?.index === 'products_v2') {
         console.log('products_v2 already serves: syncing only.');
         await syncAll(sync);
       } else {

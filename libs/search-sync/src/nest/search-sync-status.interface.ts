@@ -9,8 +9,8 @@ export interface FamilyStatus {
   /** Whether this instance is running the family now. */
   readonly running: boolean;
   readonly versions: readonly VersionStatus[];
-  /** Where the alias really points, and whether that is the serving version. */
-  readonly alias: AliasStatus;
+  /** Where the alias really points, and whether that is the serving version; null if OpenSearch could not tell. */
+  readonly alias: AliasStatus | null;
   /** The last finished run of any instance (skips left out) and its outcome; `running` says if one goes on here. */
   readonly lastRun: RunRecord | null;
   /** What the exact horizon waits for, when changes wait for it. */

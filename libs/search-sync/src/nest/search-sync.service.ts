@@ -88,7 +88,8 @@ export class SearchSyncService {
         schedule: schedule ?? null,
         running: runner.running,
         versions: await runner.sync.status(),
-        alias: await runner.sync.aliasStatus(),
+        // Status answers from the database when OpenSearch cannot: what it would say is left out, not made up.
+        alias: await runner.sync.aliasStatus().catch(() => null),
         lastRun: (await this.runs.last(this.context.db, name)) ?? null,
         horizon: await runner.sync.horizonStatus(),
       })),
