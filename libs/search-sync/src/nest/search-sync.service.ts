@@ -78,7 +78,10 @@ export class SearchSyncService {
     return runner.exclusive(() => runner.sync.reconcile(version));
   }
 
-  /** Per family (all, or one) and version: state, checkpoint, pending changes, lag, documents, dead letters, last run. */
+  /**
+   * Per family (all, or one) and version: state, checkpoint, pending changes, lag, documents and whether
+   * their count is what the checkpoint implies, dead letters; where the alias really points; last run.
+   */
   async status(family?: string): Promise<FamilyStatus[]> {
     const registrations = family ? [this.registry.get(family)] : this.registry.all();
     return Promise.all(

@@ -196,12 +196,7 @@ export class FamilySync {
       },
       options.batchSize ?? 1000,
       (a, b) => comparePositions(this.source.keys, a, b),
-      async (version, index) => {
-        const identity = await this.identities.current(this.db);
-        return (
-          (await checkIndexes(this.client, this.name, [{ version, index }], identity)).foreign.length === 0
-        );
-      },
+      async (version, index) => (await this.inspectIndexes([{ version, index }])).foreign.length === 0,
     );
   }
 
@@ -329,14 +324,13 @@ export class FamilySync {
    * Each version with its state and checkpoint, in its cursor group. A version whose index is missing is
    * left out (`missing`): OpenSearch would create the index again, with dynamic mappings, at the first
    * write, and a bulk request has no flag that forbids that for a concrete index name. So is a version
-   * whose index is not this state's (`foreign`). An adopted live version is reconciled first.
+   * whose index is not this state's (`foreign`). An adopted live or serving version is reconciled first.
    */
   private async startRun() {
-    const [checkpoints, stored, openDeadLetters, identity] = await Promise.all([
+    const [checkpoints, stored, openDeadLetters] = await Promise.all([
       this.checkpoints.read(this.db, this.name),
       this.versionStore.list(this.db, this.name),
       this.deadLetterStore.hasOpen(this.db, this.name),
-      this.identities.current(this.db),
     ]);
     this.openDeadLetters = openDeadLetters;
     this.bases.update(stored);
@@ -348,11 +342,15 @@ export class FamilySync {
         checkpoint: checkpoints.get(t.version) ?? null,
       })),
     );
-    const { missing, foreign } = await checkIndexes(this.client, this.name, [...live, ...backfill], identity);
+    const { missing, foreign, identity } = await this.inspectIndexes([...live, ...backfill]);
     const usable = (t: (typeof live)[number]) =>
       !missing.includes(t) && !foreign.some((f) => f.version === t.version);
-    if (stored.some((v) => v.adoptedFrom !== null))
-      await this.lifecycle.reconcileAdopted(live.filter(usable).map((t) => t.version));
+    if (stored.some((v) => v.adoptedFrom !== null)) {
+      const caughtUp = [...live, ...backfill].filter(
+        (t) => usable(t) && ['live', 'serving'].includes(t.state),
+      );
+      await this.lifecycle.reconcileAdopted(caughtUp.map((t) => t.version));
+    }
     return { live: live.filter(usable), backfill: backfill.filter(usable), missing, foreign, identity };
   }
 
@@ -589,10 +587,17 @@ export class FamilySync {
     return this.reader.countAfter(lowest, (await this.reader.bound()).below);
   }
 
+  /** Which of these versions' indexes are missing, and which are not this state's. */
+  private async inspectIndexes<T extends { readonly version: number; readonly index: string }>(
+    targets: readonly T[],
+  ) {
+    const identity = await this.identities.current(this.db);
+    return { identity, ...(await checkIndexes(this.client, this.name, targets, identity)) };
+  }
+
   /** Refuses work on versions whose index is missing or not this state's, before anything is written. */
   private async assertOwned(targets: readonly Target[]): Promise<void> {
-    const identity = await this.identities.current(this.db);
-    const { missing, foreign } = await checkIndexes(this.client, this.name, targets, identity);
+    const { missing, foreign, identity } = await this.inspectIndexes(targets);
     if (missing.length > 0) throw new IndexMissingError(this.name, missing);
     if (foreign.length > 0) throw new IndexNotOwnedError(this.name, foreign, identity);
   }
