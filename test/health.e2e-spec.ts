@@ -10,6 +10,7 @@ import { catalogSchema } from '../src/catalog/catalog.schema.js';
 import { seedCatalog } from '../src/catalog/catalog.seed.js';
 import { productsIndex } from './fixtures/catalog.indexes.js';
 import { createHttpApp, type HttpApp } from './fixtures/http-app.js';
+import { eventually } from './support/eventually.js';
 import { type FaultProxy, startFaultProxy } from './support/fault-proxy.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
@@ -45,18 +46,6 @@ interface HealthBody {
       readonly message?: string;
     };
   };
-}
-
-/** Polls until `check` passes or the attempts are used up (then fails with its error). */
-async function eventually(check: () => Promise<void>, attempts = 240): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await check();
-    } catch (error) {
-      if (attempt >= attempts) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
 }
 
 describe('the @nestjs/terminus health indicator in a Nest HTTP application', () => {

@@ -7,24 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCatalog } from '../src/catalog/catalog.seed.js';
 import { productsIndex } from './fixtures/catalog.indexes.js';
 import { createHttpApp, type HttpApp } from './fixtures/http-app.js';
+import { eventually } from './support/eventually.js';
 import { type FaultProxy, startFaultProxy } from './support/fault-proxy.js';
 import { scrape, select, total, value } from './support/prometheus-text.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { createClient, deleteIndexes, OPENSEARCH_URL, uniqueName } from './support/test-opensearch.js';
 
 const PRODUCTS = 3000;
-
-/** Polls until `check` passes (then returns its value) or the attempts are used up (then fails with its error). */
-async function eventually<T>(check: () => Promise<T>, attempts = 240): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await check();
-    } catch (error) {
-      if (attempt >= attempts) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
-}
 
 describe('Prometheus metrics in a Nest HTTP application (@willsoto/nestjs-prometheus at /metrics)', () => {
   let database: TestDatabase;

@@ -9,21 +9,9 @@ import { categoriesIndex, productsIndex } from './fixtures/catalog.indexes.js';
 import { createTestApp } from './fixtures/test-app.js';
 import { expectVersionsMatchSource } from './support/catalog.expect.js';
 import { writeRandomly } from './support/catalog.writers.js';
+import { eventually } from './support/eventually.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { createClient, deleteIndexes, readAll, uniqueName } from './support/test-opensearch.js';
-
-/** Polls until `check` passes or the time is up (then fails with the last error). */
-async function eventually(check: () => Promise<void>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(250);
-    }
-  }
-}
 
 describe('SearchSyncModule in a Nest application', () => {
   let database: TestDatabase;

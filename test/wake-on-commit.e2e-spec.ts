@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type INestApplicationContext, Injectable } from '@nestjs/common';
 import type { Client } from '@opensearch-project/opensearch';
 import { IndexVersion, SearchIndex, SearchSyncService } from 'search-sync';
@@ -7,24 +6,12 @@ import { categories } from '../src/catalog/catalog.schema.js';
 import { seedCatalog } from '../src/catalog/catalog.seed.js';
 import { productsIndex } from './fixtures/catalog.indexes.js';
 import { createTestApp } from './fixtures/test-app.js';
+import { eventually } from './support/eventually.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { createClient, deleteIndexes, uniqueName } from './support/test-opensearch.js';
 
 /** A schedule that never fires during the test: only commits run the families. */
 const HOURLY = { every: 3_600_000 };
-
-/** Polls until `check` passes; the deadline only keeps a broken run from hanging the suite. */
-async function eventually(check: () => Promise<void>, deadlineMs = 60_000): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(100);
-    }
-  }
-}
 
 describe('wake on commit', () => {
   let database: TestDatabase;
