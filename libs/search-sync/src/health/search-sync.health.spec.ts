@@ -1,37 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { FamilyStatus } from '../nest/search-sync-status.interface.js';
-import type { VersionStatus } from '../sync/sync.interface.js';
+import { familyStatus as family, versionStatus as version } from '../nest/search-sync-status.test-fixture.js';
 import { checkSearchSync, type SearchSyncHealthSource } from './search-sync.health.js';
-
-const version = (overrides: Partial<VersionStatus>): VersionStatus => ({
-  version: 1,
-  index: 'products_v1',
-  state: 'serving',
-  checkpoint: null,
-  pendingChanges: 0,
-  lagSeconds: 0,
-  documents: 10,
-  deadLetters: 0,
-  backfill: null,
-  expectedDocuments: null,
-  ...overrides,
-});
-
-const family = (name: string, versions: VersionStatus[]): FamilyStatus => ({
-  family: name,
-  className: 'Index',
-  schedule: null,
-  running: false,
-  versions,
-  lastRun: null,
-  alias: {
-    alias: 'products',
-    indexes: ['products_v1'],
-    serving: { version: 1, index: 'products_v1' },
-    matches: true,
-  },
-  horizon: { horizon: 1, changesPastHorizon: 0, holder: null },
-});
 
 function source(overrides: Partial<SearchSyncHealthSource> = {}): SearchSyncHealthSource {
   return {

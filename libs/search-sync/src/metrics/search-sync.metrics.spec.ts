@@ -2,38 +2,15 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { MetricRegisteredError } from '../errors/metric-registered.error.js';
 import type { FamilyStatus } from '../nest/search-sync-status.interface.js';
+import { familyStatus, versionStatus as version } from '../nest/search-sync-status.test-fixture.js';
 import type { VersionStatus } from '../sync/sync.interface.js';
 import { createSearchSyncMetrics } from './search-sync.metrics.js';
 
-const version = (overrides: Partial<VersionStatus>): VersionStatus => ({
-  version: 1,
-  index: 'products_v1',
-  state: 'serving',
-  checkpoint: null,
-  pendingChanges: 0,
-  lagSeconds: 0,
-  documents: 10,
-  deadLetters: 0,
-  backfill: null,
-  expectedDocuments: null,
-  ...overrides,
-});
-
-const products = (versions: VersionStatus[]): FamilyStatus => ({
-  family: 'products',
-  className: 'ProductsIndex',
-  schedule: null,
-  running: false,
-  versions,
-  lastRun: null,
-  alias: {
-    alias: 'products',
-    indexes: ['products_v1'],
-    serving: { version: 1, index: 'products_v1' },
-    matches: true,
-  },
-  horizon: { horizon: 1, changesPastHorizon: 3, holder: null },
-});
+const products = (versions: VersionStatus[]) =>
+  familyStatus('products', versions, {
+    className: 'ProductsIndex',
+    horizon: { horizon: 1, changesPastHorizon: 3, holder: null },
+  });
 
 /** One sample's value from the text exposition, or undefined when the series is absent. */
 function sample(text: string, series: string): number | undefined {
