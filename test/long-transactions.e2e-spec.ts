@@ -158,7 +158,7 @@ describe('reading past transactions left open', () => {
               } else if (s.kind === 'write') {
                 // Session 3 writes outside any transaction; an open session writes inside its own. Every
                 // session writes rows of its own, so no write waits on another's lock.
-                const id = s.id + 20 * (s.session % 3);
+                const id = s.id + 20 * s.session;
                 await rename(
                   s.session === 3 ? database.client : (session ?? database.client),
                   id,
