@@ -1,5 +1,6 @@
 import { asc, getTableColumns, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
+import { transaction } from '../database/database.transaction.js';
 import type { SyncDatabase } from '../database/database.type.js';
 import { queryRows } from '../database/database.type.js';
 import { SearchSyncConfigurationError } from '../errors/configuration.error.js';
@@ -229,7 +230,8 @@ export class DrizzleChangeReader implements ChangeReader {
 
   /** Runs `read` with a reader on one repeatable-read snapshot, so several statements see the same data. */
   snapshot<T>(read: (reader: DrizzleChangeReader) => Promise<T>): Promise<T> {
-    return this.db.transaction(
+    return transaction(
+      this.db,
       (tx) => read(new DrizzleChangeReader(tx as unknown as SyncDatabase, this.options)),
       {
         isolationLevel: 'repeatable read',

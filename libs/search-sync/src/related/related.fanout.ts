@@ -2,6 +2,7 @@ import { type SQL, sql } from 'drizzle-orm';
 import type { DrizzleChangeReader } from '../capture/change.reader.js';
 import { CHANGE_KEY_COLUMN, ROW_VERSION_COLUMN } from '../capture/change-capture.columns.js';
 import { keyOrderSql, keyValueOf, tupleSql } from '../capture/key.sql.js';
+import { transaction } from '../database/database.transaction.js';
 import type { SyncDatabase } from '../database/database.type.js';
 import { queryRows } from '../database/database.type.js';
 import { compareKeys } from '../keys/key.order.js';
@@ -52,7 +53,7 @@ export async function fanOutRelatedChanges(
     // One path at a time: a single semi-join per statement, which PostgreSQL plans as a hash join.
     for (const path of options.paths)
       touched += await touchParents(reader, table, parentsOf(path, table, queue, ids), options);
-    await db.transaction(async (tx) => {
+    await transaction(db, async (tx) => {
       await options.fence?.(tx as unknown as SyncDatabase);
       await tx.execute(sql`delete from ${queue} where id = any(${ids})`);
     });
@@ -76,7 +77,7 @@ async function touchParents(reader: DrizzleChangeReader, table: SQL, parents: SQ
         keyOrderSql(keys, (k) => sql`${table}.${ident(k.name)}`),
         sql`, `,
       )} limit ${options.parentsPerTouch ?? 2000}`;
-    const rows = await db.transaction(async (tx) => {
+    const rows = await transaction(db, async (tx) => {
       await options.fence?.(tx as unknown as SyncDatabase);
       return queryRows<Record<string, unknown>>(
         tx as unknown as SyncDatabase,

@@ -2,6 +2,7 @@ import type { Client } from '@opensearch-project/opensearch';
 import { sql } from 'drizzle-orm';
 import { DrizzleChangeReader } from '../capture/change.reader.js';
 import { assertChangeCaptureInstalled } from '../capture/change-capture.migration.js';
+import { transaction } from '../database/database.transaction.js';
 import type { SyncDatabase } from '../database/database.type.js';
 import { queryRows } from '../database/database.type.js';
 import { DefinitionChangedError } from '../errors/definition-changed.error.js';
@@ -72,7 +73,7 @@ export async function bootstrapFamily<T extends BootstrapTarget>(
   const notices: string[] = [];
   const keyField = keyFieldType(b.source.keys);
   try {
-    await b.db.transaction(async (tx) => {
+    await transaction(b.db, async (tx) => {
       // Samples are read in the transaction: on a database with one connection (PGlite), a read beside
       // it would wait for that connection forever.
       const reader = new DrizzleChangeReader(tx, b.reader.options);

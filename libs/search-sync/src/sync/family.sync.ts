@@ -4,6 +4,7 @@ import { DrizzleChangeReader } from '../capture/change.reader.js';
 import { exactCapture } from '../capture/change-capture.mode.js';
 import { horizonHolder } from '../capture/horizon.inspect.js';
 import { CheckpointStore } from '../checkpoints/checkpoint.store.js';
+import { transaction } from '../database/database.transaction.js';
 import type { SyncDatabase } from '../database/database.type.js';
 import type { DeadLetter, DeadLetterQuery } from '../dead-letters/dead-letter.interface.js';
 import { DeadLetterStore } from '../dead-letters/dead-letter.store.js';
@@ -549,7 +550,7 @@ export class FamilySync {
     failures.push(...result.deadLetters);
     const failed = new Set(failures.map((f) => `${f.version}:${f.documentId}`));
     const resolved = letters.filter((l) => !failed.has(`${l.version}:${l.documentId}`)).map((l) => l.id);
-    await this.db.transaction(async (tx) => {
+    await transaction(this.db, async (tx) => {
       await options.fence?.(tx);
       await this.deadLetterStore.record(tx, this.name, failures);
       await this.deadLetterStore.resolve(tx, resolved);
@@ -613,7 +614,7 @@ export class FamilySync {
     const failed = new Set(batch.deadLetters.map((d) => `${d.version}:${d.documentId}`));
     const resolveSuperseded = this.openDeadLetters;
     this.openDeadLetters ||= batch.deadLetters.length > 0;
-    await this.db.transaction(async (tx) => {
+    await transaction(this.db, async (tx) => {
       // First, so that an instance that lost its lease writes nothing at all.
       await fence?.(tx);
       if (resolveSuperseded) {
@@ -634,7 +635,7 @@ export class FamilySync {
     finished: readonly number[],
     fence?: RunOptions['fence'],
   ) {
-    await this.db.transaction(async (tx) => {
+    await transaction(this.db, async (tx) => {
       await fence?.(tx);
       await this.checkpoints.settle(tx, this.name, versions, finished);
     });
