@@ -20,9 +20,14 @@ export async function runCommandLine(
   let verbose = argv.includes('--verbose');
   let app: INestApplicationContext | undefined;
   const stop = new AbortController();
-  const interrupt = () => stop.abort();
-  process.once('SIGINT', interrupt);
-  process.once('SIGTERM', interrupt);
+  // The first signal lets a run commit its batches in flight and stop; a second one quits at once.
+  const interrupt = () => {
+    if (stop.signal.aborted) process.exit(130);
+    process.stderr.write('search-sync: stopping after the work in flight (again to quit now)\n');
+    stop.abort();
+  };
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
   try {
     const parsed = parseCommandLine(argv, env);
     if (parsed.kind === 'help') {
