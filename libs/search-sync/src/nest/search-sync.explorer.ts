@@ -45,11 +45,9 @@ export class SearchSyncExplorer implements OnModuleInit {
         continue;
       }
       let sync: FamilySync;
+      const definition = this.definition(metadata, instance as Record<string, unknown>);
       try {
-        sync = new FamilySync(
-          this.definition(metadata, instance as Record<string, unknown>),
-          this.context.sync,
-        );
+        sync = new FamilySync(definition, this.context.sync);
       } catch (error) {
         throw new SearchSyncBootstrapError(className, metadata.name, error);
       }
@@ -68,7 +66,9 @@ export class SearchSyncExplorer implements OnModuleInit {
           leaseTtlMs: this.context.leaseTtlMs,
           observer: this.context.events.emit,
         }),
+        definition,
       });
+      if (!this.context.prepare) continue;
       try {
         const { notices } = await sync.prepare();
         for (const notice of notices) this.logger.warn(`${className}: ${notice}`);
