@@ -1,7 +1,8 @@
 import type { Client } from '@opensearch-project/opensearch';
 import { sql } from 'drizzle-orm';
-import { DrizzleChangeReader } from '../capture/change.reader.js';
+import { type CapturedSource, onDatabase } from '../capture/captured.source.js';
 import { assertChangeCaptureInstalled } from '../capture/change-capture.migration.js';
+import { SourceRows } from '../capture/source.rows.js';
 import type { SyncDatabase } from '../database/database.type.js';
 import { queryRows } from '../database/database.type.js';
 import { DefinitionChangedError } from '../errors/definition-changed.error.js';
@@ -36,7 +37,8 @@ export interface FamilyBootstrap<T extends BootstrapTarget> {
   readonly source: SyncSource;
   /** Whether the capture mode needs the trigger and tombstone table installed. */
   readonly tombstones: boolean;
-  readonly reader: DrizzleChangeReader;
+  /** The source as the reads see it: the sample is read through it. */
+  readonly captured: CapturedSource;
   readonly versions: VersionStore;
   readonly identities: StateIdentityStore;
   /** Indexes of other owners that bootstrap may adopt (see `SyncOptions.adopt`). */
@@ -75,7 +77,7 @@ export async function bootstrapFamily<T extends BootstrapTarget>(
     await b.db.transaction(async (tx) => {
       // Samples are read in the transaction: on a database with one connection (PGlite), a read beside
       // it would wait for that connection forever.
-      const reader = new DrizzleChangeReader(tx, b.reader.options);
+      const reader = new SourceRows(onDatabase(b.captured, tx));
       const { identity, copyOf } = await b.identities.resolve(tx);
       if (copyOf) notices.push(messages.stateCopied(b.stateSchema, copyOf, identity));
       await b.versions.lock(tx, b.family);
