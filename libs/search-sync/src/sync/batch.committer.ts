@@ -4,9 +4,7 @@ import { documentKey } from '../dead-letters/dead-letter.record.js';
 import type { DeadLetterStore } from '../dead-letters/dead-letter.store.js';
 import type { KeyColumn } from '../family/sync-source.js';
 import type { LoadedBatch } from '../pipeline/pipeline.interface.js';
-import type { RunOptions } from './sync.interface.js';
-
-type Fence = RunOptions['fence'];
+import type { Fence } from './sync.interface.js';
 
 export interface BatchCommitterOptions {
   readonly family: string;

@@ -106,8 +106,6 @@ export class FamilySync {
       ...family,
       family: family.name,
       related: this.relatedPaths,
-      source: this.source,
-      tombstones: family.captured.tombstones,
       adopt: family.options.adopt ?? [],
       plan: (target) => async (rows) => family.plan(rows, [{ ...target, checkpoint: null }]),
     });
