@@ -1,18 +1,9 @@
-import type { OperationAction } from '../pipeline/pipeline.interface.js';
+import type { DeadLetterRecord } from '../pipeline/pipeline.interface.js';
 
-/** A stored dead letter, as `listDeadLetters` returns it. */
-export interface DeadLetter {
+/** A stored dead letter, as `listDeadLetters` returns it: the record, where it is kept and since when. */
+export interface DeadLetter extends DeadLetterRecord {
   readonly id: number;
   readonly family: string;
-  readonly version: number;
-  readonly documentId: string;
-  readonly operation: OperationAction;
-  readonly document: unknown;
-  readonly errorType: string;
-  readonly reason: string;
-  readonly statusCode: number | null;
-  readonly attempts: number;
-  readonly rowVersion: number;
   readonly firstFailedAt: Date;
   readonly lastFailedAt: Date;
   readonly resolvedAt: Date | null;

@@ -3,6 +3,7 @@ import type { SyncDatabase, SyncExecutor } from '../database/database.type.js';
 import type { DeadLetterRecord } from '../pipeline/pipeline.interface.js';
 import { DEFAULT_STATE_SCHEMA, type StateTables, stateTables } from '../state/state.schema.js';
 import type { DeadLetter, DeadLetterQuery } from './dead-letter.interface.js';
+import { documentKey } from './dead-letter.record.js';
 
 /** Document operations that failed for good, per family and version, replayable. */
 export class DeadLetterStore {
@@ -128,7 +129,7 @@ export class DeadLetterStore {
 function mergeByDocument(letters: readonly DeadLetterRecord[]): DeadLetterRecord[] {
   const merged = new Map<string, DeadLetterRecord>();
   for (const letter of letters) {
-    const key = `${letter.version}:${letter.documentId}`;
+    const key = documentKey(letter.version, letter.documentId);
     const earlier = merged.get(key);
     merged.set(
       key,

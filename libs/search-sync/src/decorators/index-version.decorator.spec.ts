@@ -1,6 +1,6 @@
 import { Reflector } from '@nestjs/core';
 import { describe, expect, it } from 'vitest';
-import { INDEX_VERSION_METADATA } from '../nest/search-sync.constants.js';
+import { INDEX_VERSION_METADATA } from '../search-sync.constants.js';
 import { IndexVersion } from './index-version.decorator.js';
 
 interface Dto {

@@ -1,6 +1,6 @@
 import { SetMetadata } from '@nestjs/common';
 import type { SearchDocument } from '../family/family.definition.js';
-import { INDEX_VERSION_METADATA } from '../nest/search-sync.constants.js';
+import { INDEX_VERSION_METADATA } from '../search-sync.constants.js';
 
 export interface IndexVersionOptions<TDto = any> {
   /** Defaults to `<family>_v<version>`. */

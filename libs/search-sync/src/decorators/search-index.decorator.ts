@@ -2,8 +2,8 @@ import { SetMetadata } from '@nestjs/common';
 import type { SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { ChangeCapture } from '../capture/change-capture.mode.js';
-import { SEARCH_INDEX_METADATA } from '../nest/search-sync.constants.js';
 import type { ChangeBatch, Stage } from '../pipeline/pipeline.interface.js';
+import { SEARCH_INDEX_METADATA } from '../search-sync.constants.js';
 
 /** When a family runs by itself: every N milliseconds, or on a cron expression (seconds allowed). */
 export type SearchIndexSchedule =

@@ -20,27 +20,30 @@ export interface VersionProgress {
   pendingAfter(checkpoint: ChangePosition | null): Promise<number>;
 }
 
+export interface VersionLifecycleOptions {
+  readonly family: string;
+  readonly db: SyncDatabase;
+  readonly client: Client;
+  readonly store: VersionStore;
+  readonly versions: readonly LifecycleVersion[];
+  /** Built when first needed: promotion checks parity with it, adopted versions are reconciled with it. */
+  readonly reconciler: () => Reconciler;
+  readonly progress: VersionProgress;
+  /** How many pending changes still count as caught up (the sync keeps running while writers write). */
+  readonly maxPending: number;
+  /** The change order of checkpoints (it depends on the family's key columns). */
+  readonly compare: (a: ChangePosition, b: ChangePosition) => number;
+  /** Whether a version's index is this state's, or missing (another state may have adopted it since). */
+  readonly owns: (version: number, index: string) => Promise<boolean>;
+}
+
 /**
  * A family's versions through created → backfilling → live → serving → retired, with the alias (the
  * family name) moved in single `_aliases` requests. Promotion is gated on being caught up and on parity
  * with the source; the previous serving version stays live for rollback until it is retired.
  */
 export class VersionLifecycle {
-  constructor(
-    private readonly family: string,
-    private readonly db: SyncDatabase,
-    private readonly client: Client,
-    private readonly store: VersionStore,
-    private readonly versions: readonly LifecycleVersion[],
-    private readonly reconciler: () => Reconciler,
-    private readonly progress: VersionProgress,
-    /** How many pending changes still count as caught up (the sync keeps running while writers write). */
-    private readonly maxPending: number,
-    /** The change order of checkpoints (it depends on the family's key columns). */
-    private readonly compare: (a: ChangePosition, b: ChangePosition) => number,
-    /** Whether a version's index is this state's, or missing (another state may have adopted it since). */
-    private readonly owns: (version: number, index: string) => Promise<boolean>,
-  ) {}
+  constructor(private readonly options: VersionLifecycleOptions) {}
 
   /**
    * Backfilled versions get their declared settings back, adopted ones are reconciled, and they go live;
@@ -50,9 +53,10 @@ export class VersionLifecycle {
     const stored = await this.records();
     const caught = versions.filter((v) => ['created', 'backfilling'].includes(stored.get(v)?.state ?? ''));
     // At once: each restore ends with a refresh, which can take a good part of a second on a large index.
-    await Promise.all(caught.map((v) => restoreDeclaredSettings(this.client, this.definition(v))));
+    await Promise.all(caught.map((v) => restoreDeclaredSettings(this.options.client, this.definition(v))));
     await this.reconcileAdopted(caught);
-    for (const version of caught) await this.store.setState(this.db, this.family, version, 'live');
+    for (const version of caught)
+      await this.options.store.setState(this.options.db, this.options.family, version, 'live');
     await this.ensureServing();
   }
 
@@ -66,15 +70,15 @@ export class VersionLifecycle {
       (v) => v.adoptedFrom !== null && versions.includes(v.version),
     );
     if (adopted.length === 0) return;
-    const checkpoints = await this.progress.checkpoints();
+    const checkpoints = await this.options.progress.checkpoints();
     for (const { version } of adopted) {
       const { index, filtered } = this.definition(version);
-      const report = await this.reconciler().reconcile(
-        { version, index, filtered },
-        checkpoints.get(version) ?? null,
-      );
+      const report = await this.options
+        .reconciler()
+        .reconcile({ version, index, filtered }, checkpoints.get(version) ?? null);
       // Repairs refused (a previous owner's delete a moment ago holds a higher version) are tried again next run.
-      if (report.failed === 0) await this.store.reconciled(this.db, this.family, version);
+      if (report.failed === 0)
+        await this.options.store.reconciled(this.options.db, this.options.family, version);
     }
   }
 
@@ -83,9 +87,9 @@ export class VersionLifecycle {
     const stored = [...(await this.records()).values()];
     if (stored.some((v) => v.state === 'serving')) return;
     const first = stored.filter((v) => v.state === 'live').sort((a, b) => a.version - b.version)[0];
-    if (!first || (await aliasTargets(this.client, this.family)).length > 0) return;
-    await pointAlias(this.client, this.family, first.indexName);
-    await this.store.promote(this.db, this.family, first.version);
+    if (!first || (await aliasTargets(this.options.client, this.options.family)).length > 0) return;
+    await pointAlias(this.options.client, this.options.family, first.indexName);
+    await this.options.store.promote(this.options.db, this.options.family, first.version);
   }
 
   /**
@@ -94,10 +98,10 @@ export class VersionLifecycle {
    */
   async aliasStatus(): Promise<AliasStatus> {
     const record = [...(await this.records()).values()].find((v) => v.state === 'serving');
-    const indexes = await aliasTargets(this.client, this.family);
+    const indexes = await aliasTargets(this.options.client, this.options.family);
     const serving = record ? { version: record.version, index: record.indexName } : null;
     const matches = serving ? indexes.length === 1 && indexes[0] === serving.index : indexes.length === 0;
-    return { alias: this.family, indexes, serving, matches };
+    return { alias: this.options.family, indexes, serving, matches };
   }
 
   /** Call it holding the family's lease: the parity check needs the index to stand still. */
@@ -109,24 +113,24 @@ export class VersionLifecycle {
     const stored = await this.records();
     const record = stored.get(version);
     const definition = this.definition(version);
-    if (!record) throw LifecycleRefusedError.promote(this.family, version, 'it is not declared.');
+    if (!record) throw LifecycleRefusedError.promote(this.options.family, version, 'it is not declared.');
     if (record.state === 'serving')
-      throw LifecycleRefusedError.promote(this.family, version, 'it already serves.');
+      throw LifecycleRefusedError.promote(this.options.family, version, 'it already serves.');
     if (record.state !== 'live') {
       throw LifecycleRefusedError.promote(
-        this.family,
+        this.options.family,
         version,
         `it is ${record.state}, not live: let its backfill reach the head first.`,
       );
     }
-    const checkpoints = await this.progress.checkpoints();
+    const checkpoints = await this.options.progress.checkpoints();
     const checkpoint = checkpoints.get(version) ?? null;
-    const pending = await this.progress.pendingAfter(checkpoint);
-    if (!checkpoint || pending > this.maxPending) {
+    const pending = await this.options.progress.pendingAfter(checkpoint);
+    if (!checkpoint || pending > this.options.maxPending) {
       throw LifecycleRefusedError.promote(
-        this.family,
+        this.options.family,
         version,
-        `it is behind: ${pending} changes are not applied yet (at most ${this.maxPending} may be); run a sync first.`,
+        `it is behind: ${pending} changes are not applied yet (at most ${this.options.maxPending} may be); run a sync first.`,
       );
     }
     // A document the serving version shows must be in the new one too: a row first written past the new
@@ -134,21 +138,20 @@ export class VersionLifecycle {
     // leaves changes past the checkpoint out). One run after going live reads both together.
     const serving = [...stored.values()].find((v) => v.state === 'serving');
     const servingCheckpoint = serving ? checkpoints.get(serving.version) : undefined;
-    if (serving && servingCheckpoint && this.compare(checkpoint, servingCheckpoint) < 0) {
+    if (serving && servingCheckpoint && this.options.compare(checkpoint, servingCheckpoint) < 0) {
       throw LifecycleRefusedError.promote(
-        this.family,
+        this.options.family,
         version,
         `it is behind the serving version ${serving.version} (checkpoint ${checkpoint.changeKey} < ${servingCheckpoint.changeKey}): run a sync first, which reads both together.`,
       );
     }
-    const differences = await this.reconciler().parity(
-      { version, index: definition.index, filtered: definition.filtered },
-      checkpoint,
-    );
+    const differences = await this.options
+      .reconciler()
+      .parity({ version, index: definition.index, filtered: definition.filtered }, checkpoint);
     if (differences.length > 0) {
       const [first] = differences;
       throw LifecycleRefusedError.promote(
-        this.family,
+        this.options.family,
         version,
         `the parity check failed in ${differences.length} key range(s), e.g. ${describeKeyRange(first.range)}: ` +
           `source ${first.source.count} documents, index ${first.index.count}. Run reconcile, then promote again.`,
@@ -156,9 +159,9 @@ export class VersionLifecycle {
     }
     const previous = serving?.indexName ?? null;
     await beforeSwap();
-    await pointAlias(this.client, this.family, definition.index);
-    await this.store.promote(this.db, this.family, version);
-    return { alias: this.family, index: definition.index, previous };
+    await pointAlias(this.options.client, this.options.family, definition.index);
+    await this.options.store.promote(this.options.db, this.options.family, version);
+    return { alias: this.options.family, index: definition.index, previous };
   }
 
   /** Points the alias back at the version that served before the current one (it stayed live). */
@@ -172,11 +175,11 @@ export class VersionLifecycle {
       .filter((v) => v.state === 'live' && v.promotedAt !== null && v.version !== serving?.version)
       .sort((a, b) => b.promotedAt!.getTime() - a.promotedAt!.getTime())[0];
     if (!previous)
-      throw LifecycleRefusedError.rollback(this.family, 'no earlier serving version is still live.');
+      throw LifecycleRefusedError.rollback(this.options.family, 'no earlier serving version is still live.');
     await beforeSwap();
-    await pointAlias(this.client, this.family, previous.indexName);
-    await this.store.promote(this.db, this.family, previous.version);
-    return { alias: this.family, index: previous.indexName };
+    await pointAlias(this.options.client, this.options.family, previous.indexName);
+    await this.options.store.promote(this.options.db, this.options.family, previous.version);
+    return { alias: this.options.family, index: previous.indexName };
   }
 
   /** Stops syncing a version; its index is deleted once the grace period has passed (at a later run). */
@@ -187,16 +190,18 @@ export class VersionLifecycle {
     beforeRetire: () => Promise<void> = async () => {},
   ): Promise<void> {
     const record = (await this.records()).get(version);
-    if (!record) throw LifecycleRefusedError.retire(this.family, version, 'it is not declared.');
+    if (!record) throw LifecycleRefusedError.retire(this.options.family, version, 'it is not declared.');
     if (record.state === 'serving') {
       throw LifecycleRefusedError.retire(
-        this.family,
+        this.options.family,
         version,
         'it serves the alias: promote another version first.',
       );
     }
     await beforeRetire();
-    await this.store.setState(this.db, this.family, version, 'retired', { deleteAfterMs: graceMs });
+    await this.options.store.setState(this.options.db, this.options.family, version, 'retired', {
+      deleteAfterMs: graceMs,
+    });
     if (graceMs <= 0) await this.deleteExpired();
   }
 
@@ -211,22 +216,27 @@ export class VersionLifecycle {
     );
     const deleted: string[] = [];
     for (const version of expired) {
-      if (await this.owns(version.version, version.indexName)) {
-        await this.client.indices.delete({ index: version.indexName }, { ignore: [404] });
+      if (await this.options.owns(version.version, version.indexName)) {
+        await this.options.client.indices.delete({ index: version.indexName }, { ignore: [404] });
         deleted.push(version.indexName);
       }
-      await this.store.setState(this.db, this.family, version.version, 'retired', { deleteAfterMs: null });
+      await this.options.store.setState(this.options.db, this.options.family, version.version, 'retired', {
+        deleteAfterMs: null,
+      });
     }
     return deleted;
   }
 
   private async records(): Promise<Map<number, VersionRecord>> {
-    return new Map((await this.store.list(this.db, this.family)).map((v) => [v.version, v]));
+    return new Map(
+      (await this.options.store.list(this.options.db, this.options.family)).map((v) => [v.version, v]),
+    );
   }
 
   private definition(version: number): LifecycleVersion {
-    const definition = this.versions.find((v) => v.version === version);
-    if (!definition) throw LifecycleRefusedError.promote(this.family, version, 'it is not declared in code.');
+    const definition = this.options.versions.find((v) => v.version === version);
+    if (!definition)
+      throw LifecycleRefusedError.promote(this.options.family, version, 'it is not declared in code.');
     return definition;
   }
 }

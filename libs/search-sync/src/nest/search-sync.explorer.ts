@@ -4,13 +4,10 @@ import type { IndexVersionMetadata } from '../decorators/index-version.decorator
 import type { SearchIndexMetadata } from '../decorators/search-index.decorator.js';
 import { SearchSyncBootstrapError } from '../errors/bootstrap.error.js';
 import type { FamilyDefinition, VersionDefinition } from '../family/family.definition.js';
+import { INDEX_VERSION_METADATA, SEARCH_INDEX_METADATA } from '../search-sync.constants.js';
 import { FamilyRunner } from '../sync/family.runner.js';
 import { FamilySync } from '../sync/family.sync.js';
-import {
-  INDEX_VERSION_METADATA,
-  SEARCH_INDEX_METADATA,
-  SEARCH_SYNC_CONTEXT,
-} from './search-sync.constants.js';
+import { SEARCH_SYNC_CONTEXT } from './search-sync.constants.js';
 import type { SearchSyncContext } from './search-sync.context.js';
 import { SearchSyncRegistry } from './search-sync.registry.js';
 

@@ -1,3 +1,4 @@
+import { deadLetterRecord } from '../dead-letters/dead-letter.record.js';
 import type { KeyColumn } from '../family/sync-source.js';
 import { keyFieldValue } from '../keys/key.field.js';
 import type {
@@ -59,17 +60,13 @@ function plan<T>(
       action = 'index';
     }
   } catch (error) {
-    return {
+    const op = {
       version: target.version,
-      documentId: change.id,
-      operation: 'index',
-      document: null,
-      errorType: `${stage}_error`,
-      reason: describe(error),
-      statusCode: null,
-      attempts: 1,
+      id: change.id,
+      action: 'index',
       rowVersion: change.rowVersion,
-    };
+    } as const;
+    return deadLetterRecord(op, `${stage}_error`, describe(error), null, 1);
   }
   // One object of one shape per operation: a delete carries no document.
   return {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { DrizzleChangeReader } from '../capture/change.reader.js';
+import type { SourceRows } from '../capture/source.rows.js';
 import type { SourceChange } from '../pipeline/pipeline.interface.js';
 import { scanSource } from './source.scan.js';
 
@@ -12,7 +12,7 @@ function fakeReader(rows: readonly SourceChange<unknown>[], pages: number[]) {
       const from = after === null ? 0 : rows.findIndex((r) => r.key[0] === after[0]) + 1;
       return rows.slice(from, from + limit);
     },
-  } as unknown as DrizzleChangeReader;
+  } as unknown as Pick<SourceRows, 'readKeyRange'>;
 }
 
 const row = (id: number, deleted: boolean): SourceChange<unknown> => ({

@@ -1,5 +1,6 @@
-import type { DrizzleChangeReader } from '../capture/change.reader.js';
+import type { SourceRows } from '../capture/source.rows.js';
 import { WHOLE_KEY_SPACE } from '../keys/key.range.js';
+import type { KeyValue } from '../pipeline/change-position.js';
 import type { SourceChange } from '../pipeline/pipeline.interface.js';
 
 /** What one read of the whole source table found: its rows, the documents a version would hold, a sample. */
@@ -18,7 +19,7 @@ export interface SourceScan {
  * (Vitter's algorithm R), so the sample spreads over the whole table, not its first keys.
  */
 export async function scanSource(
-  reader: DrizzleChangeReader,
+  reader: Pick<SourceRows, 'readKeyRange'>,
   options: {
     readonly pageSize: number;
     readonly sampleSize: number;
@@ -32,7 +33,7 @@ export async function scanSource(
   let rows = 0;
   let documents = 0;
   let seen = 0;
-  let after: SourceChange<unknown>['key'] | null = null;
+  let after: readonly KeyValue[] | null = null;
   for (;;) {
     const page = await reader.readKeyRange(WHOLE_KEY_SPACE, after, options.pageSize);
     if (page.length === 0) break;

@@ -1,5 +1,6 @@
-import { DrizzleChangeReader } from '../capture/change.reader.js';
+import { captureSource } from '../capture/captured.source.js';
 import { exactCapture } from '../capture/change-capture.mode.js';
+import { SourceRows } from '../capture/source.rows.js';
 import { LifecycleRefusedError } from '../errors/lifecycle.error.js';
 import type { FamilyDefinition, VersionDefinition } from '../family/family.definition.js';
 import { versionIndexName } from '../family/family.validate.js';
@@ -54,14 +55,16 @@ export async function planVersion(
   const servingRecord = stored.find((v) => v.state === 'serving');
   const servingDefinition = definition.versions.find((v) => v.version === servingRecord?.version);
   const source = describeSource(family, definition.table, definition.key);
-  const reader = new DrizzleChangeReader(sync.db, {
-    family,
-    source,
-    capture: definition.capture ?? exactCapture(),
-    stateSchema,
-    with: definition.with,
-    softDelete: definition.softDelete,
-  });
+  const reader = new SourceRows(
+    captureSource(sync.db, {
+      family,
+      source,
+      capture: definition.capture ?? exactCapture(),
+      stateSchema,
+      with: definition.with,
+      softDelete: definition.softDelete,
+    }),
+  );
   const planner = createPlanner({
     keys: source.keys,
     normalise: definition.normalise ?? ((row) => row),

@@ -47,7 +47,7 @@ export class IndexRanges {
         size: 0,
         query: without(excluded, { match_all: {} }),
         aggs: { ranges: { filters: { filters }, aggs: { versions: { sum: { field: VERSION_FIELD } } } } },
-      } as never,
+      },
     });
     const buckets = (
       response.body.aggregations as {
@@ -61,7 +61,7 @@ export class IndexRanges {
   async count(index: string, excluded: ReadonlySet<string>): Promise<number> {
     const response = await this.client.count({
       index,
-      body: { query: without(excluded, { match_all: {} }) } as never,
+      body: { query: without(excluded, { match_all: {} }) },
     });
     return response.body.count as number;
   }
@@ -79,7 +79,7 @@ export class IndexRanges {
         version: true,
         docvalue_fields: [VERSION_FIELD],
         sort: ['_doc'],
-      } as never,
+      },
     });
     try {
       for (;;) {

@@ -1,11 +1,15 @@
 import { type SQL, sql } from 'drizzle-orm';
-import type { DrizzleChangeReader } from '../capture/change.reader.js';
+import { type CapturedSource, inSnapshot } from '../capture/captured.source.js';
+import { rowsNotApplied, tombstonesNotApplied } from '../capture/change-position.sql.js';
 import { keyOrderSql, keyRangeSql, keyValueOf, namedKeyColumn, tableKeyColumn } from '../capture/key.sql.js';
+import { SourceRows } from '../capture/source.rows.js';
 import { queryRows } from '../database/database.type.js';
+import type { KeyColumn } from '../family/sync-source.js';
 import { documentId } from '../keys/document-id.js';
 import type { KeyRange } from '../keys/key.range.js';
 import type { Checkpoint, KeyValue } from '../pipeline/change-position.js';
-import type { RangeStats } from './reconcile.interface.js';
+import type { SourceChange } from '../pipeline/pipeline.interface.js';
+import type { RangeStats, ReconcileSource } from './reconcile.interface.js';
 
 /** The span from the first range's start to the last one's end (ranges come in key order). */
 export const spanOf = (ranges: readonly KeyRange[]): KeyRange => ({
@@ -15,23 +19,45 @@ export const spanOf = (ranges: readonly KeyRange[]): KeyRange => ({
 
 /**
  * The source side of reconcile, in SQL: key ranges cut at quantiles of the rows, counts and row-version
- * sums per range as of a checkpoint, and what changed since it. Any key shape: ranges are row
- * comparisons in the library's one key order.
+ * sums per range as of a checkpoint, what changed since it, and the rows themselves. Any key shape:
+ * ranges are row comparisons in the library's one key order.
  */
-export class SourceRanges {
-  constructor(private readonly reader: DrizzleChangeReader) {}
+export class SourceRanges implements ReconcileSource {
+  readonly keys: readonly KeyColumn[];
+  private readonly rows: SourceRows;
+
+  constructor(private readonly source: CapturedSource) {
+    this.keys = source.keys;
+    this.rows = new SourceRows(source);
+  }
+
+  snapshot<T>(read: (source: ReconcileSource) => Promise<T>): Promise<T> {
+    return inSnapshot(this.source, (source) => read(new SourceRanges(source)));
+  }
+
+  readKeyRange(
+    range: KeyRange,
+    after: readonly KeyValue[] | null,
+    limit: number,
+  ): Promise<SourceChange<unknown>[]> {
+    return this.rows.readKeyRange(range, after, limit);
+  }
+
+  readKeys(keys: readonly (readonly KeyValue[])[]): Promise<SourceChange<unknown>[]> {
+    return this.rows.readKeys(keys);
+  }
 
   /** Up to `parts - 1` keys that cut `range` into parts of about equal row counts. */
   async cutPoints(range: KeyRange, parts: number): Promise<KeyValue[][]> {
-    const { keys, options } = this.reader;
+    const { keys, db, source } = this.source;
     const columns = keys.map((k, i) => sql`${k.column} as ${sql.identifier(`k${i}`)}`);
     const rows = await queryRows<Record<string, unknown>>(
-      this.reader.db,
+      db,
       sql`select * from (
         select ${sql.join(columns, sql`, `)},
           row_number() over (order by ${sql.join(keyOrderSql(keys, tableKeyColumn), sql`, `)}) as rn,
           count(*) over () as n
-        from ${options.source.table} where ${keyRangeSql(keys, tableKeyColumn, range)}
+        from ${source.table} where ${keyRangeSql(keys, tableKeyColumn, range)}
       ) s where rn < n and rn % greatest(1, ceil(n::numeric / ${parts}))::bigint = 0 order by rn`,
     );
     return rows.map((row) => keys.map((k, i) => keyValueOf(k, row[`k${i}`])));
@@ -42,19 +68,19 @@ export class SourceRanges {
    * their row versions. One statement over the ranges' span.
    */
   async stats(ranges: readonly KeyRange[], checkpoint: Checkpoint | null): Promise<RangeStats[]> {
-    const { keys, options, capture } = this.reader;
+    const { keys, db, source, softDelete, capture } = this.source;
     const conditions: SQL[] = [keyRangeSql(keys, tableKeyColumn, spanOf(ranges))];
-    if (options.softDelete) conditions.push(sql`not coalesce((${options.softDelete}), false)`);
-    if (checkpoint) conditions.push(sql`not ${this.reader.rowsNotApplied(checkpoint)}`);
+    if (softDelete) conditions.push(sql`not coalesce((${softDelete}), false)`);
+    if (checkpoint) conditions.push(sql`not ${rowsNotApplied(this.source, checkpoint)}`);
     const bucket = sql.join(
       ranges.map((range, i) => sql`when ${keyRangeSql(keys, tableKeyColumn, range)} then ${i}::int`),
       sql` `,
     );
     const rows = await queryRows<{ bucket: number; count: number; sum: string }>(
-      this.reader.db,
+      db,
       sql`select bucket, count(*)::int as count, sum(rv)::text as sum from (
           select case ${bucket} end as bucket, ${capture.rowVersion} as rv
-          from ${options.source.table} where ${sql.join(conditions, sql` and `)}
+          from ${source.table} where ${sql.join(conditions, sql` and `)}
         ) s where bucket is not null group by bucket`,
     );
     const stats: RangeStats[] = ranges.map(() => ({ count: 0, sum: 0 }));
@@ -64,20 +90,20 @@ export class SourceRanges {
 
   /** Document ids of rows and tombstones within `span` whose change position is after `checkpoint`. */
   async changedSince(checkpoint: Checkpoint, span: KeyRange): Promise<Set<string>> {
-    const { keys, options, tombstones, tombstoneTable } = this.reader;
+    const { keys, db, source, tombstones, tombstoneTable } = this.source;
     const select = (column: typeof tableKeyColumn) =>
       sql.join(
         keys.map((k, i) => sql`${column(k)} as ${sql.identifier(`k${i}`)}`),
         sql`, `,
       );
     const rows = await queryRows<Record<string, unknown>>(
-      this.reader.db,
-      sql`select ${select(tableKeyColumn)} from ${options.source.table}
-        where ${this.reader.rowsNotApplied(checkpoint)} and ${keyRangeSql(keys, tableKeyColumn, span)}
+      db,
+      sql`select ${select(tableKeyColumn)} from ${source.table}
+        where ${rowsNotApplied(this.source, checkpoint)} and ${keyRangeSql(keys, tableKeyColumn, span)}
         ${
           tombstones
             ? sql`union select ${select(namedKeyColumn)} from ${tombstoneTable}
-                where ${this.reader.tombstonesNotApplied(checkpoint)} and ${keyRangeSql(keys, namedKeyColumn, span)}`
+                where ${tombstonesNotApplied(this.source, checkpoint)} and ${keyRangeSql(keys, namedKeyColumn, span)}`
             : sql``
         }`,
     );

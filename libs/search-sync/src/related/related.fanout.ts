@@ -1,5 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm';
-import type { DrizzleChangeReader } from '../capture/change.reader.js';
+import type { CapturedSource } from '../capture/captured.source.js';
 import { CHANGE_KEY_COLUMN, ROW_VERSION_COLUMN } from '../capture/change-capture.columns.js';
 import { keyOrderSql, keyValueOf, tupleSql } from '../capture/key.sql.js';
 import { transaction } from '../database/database.transaction.js';
@@ -33,12 +33,11 @@ const ident = sql.identifier;
  * fan-out. The round's related changes are deleted with its last touch. Returns the parents touched.
  */
 export async function fanOutRelatedChanges(
-  reader: DrizzleChangeReader,
+  captured: CapturedSource,
   options: FanOutOptions,
 ): Promise<number> {
-  const { db } = reader;
+  const { db, source } = captured;
   const queue = sql`${ident(options.stateSchema)}.related_changes`;
-  const { source } = reader.options;
   const table = sql`${ident(source.schema)}.${ident(source.name)}`;
   let touched = 0;
   for (;;) {
@@ -52,7 +51,7 @@ export async function fanOutRelatedChanges(
     const ids = sql`${`{${taken.map((t) => t.id).join(',')}}`}::bigint[]`;
     // One path at a time: a single semi-join per statement, which PostgreSQL plans as a hash join.
     for (const path of options.paths)
-      touched += await touchParents(reader, table, parentsOf(path, table, queue, ids), options);
+      touched += await touchParents(captured, table, parentsOf(path, table, queue, ids), options);
     await transaction(db, async (tx) => {
       await options.fence?.(tx as unknown as SyncDatabase);
       await tx.execute(sql`delete from ${queue} where id = any(${ids})`);
@@ -61,8 +60,8 @@ export async function fanOutRelatedChanges(
 }
 
 /** Touches the rows matching `parents`, in key order, a bounded number per transaction. */
-async function touchParents(reader: DrizzleChangeReader, table: SQL, parents: SQL, options: FanOutOptions) {
-  const { db, keys } = reader;
+async function touchParents(captured: CapturedSource, table: SQL, parents: SQL, options: FanOutOptions) {
+  const { db, keys } = captured;
   const columns = sql.join(
     keys.map((k) => sql`${table}.${ident(k.name)}`),
     sql`, `,

@@ -9,6 +9,8 @@ import {
 } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { CHANGE_KEY_COLUMN, ROW_VERSION_COLUMN } from '../capture/change-capture.columns.js';
+import type { SyncDatabase } from '../database/database.type.js';
+import { drizzleSchema } from '../database/drizzle-schema.js';
 import { SearchSyncConfigurationError } from '../errors/configuration.error.js';
 import { assertSqlIdentifier } from '../utils/identifier.util.js';
 
@@ -157,10 +159,10 @@ export function trackedRelations(
     readonly capture?: { readonly mode: string };
     readonly reindexOnUpdate?: Readonly<Record<string, boolean>>;
   },
-  db: unknown,
+  db: SyncDatabase,
 ): RelatedPath[] {
   if (!definition.with || (definition.capture?.mode ?? 'exact') !== 'exact') return [];
-  const schema = (db as { _?: { fullSchema?: Record<string, unknown> } })._?.fullSchema;
+  const schema = drizzleSchema(db);
   if (!schema) {
     throw SearchSyncConfigurationError.family(
       definition.name,

@@ -1,14 +1,14 @@
 import type { Client } from '@opensearch-project/opensearch';
 import { sql } from 'drizzle-orm';
-import { DrizzleChangeReader } from '../capture/change.reader.js';
+import { type CapturedSource, onDatabase } from '../capture/captured.source.js';
 import { assertChangeCaptureInstalled } from '../capture/change-capture.migration.js';
+import { SourceRows } from '../capture/source.rows.js';
 import { transaction } from '../database/database.transaction.js';
 import type { SyncDatabase } from '../database/database.type.js';
 import { queryRows } from '../database/database.type.js';
 import { DefinitionChangedError } from '../errors/definition-changed.error.js';
 import { messages } from '../errors/search-sync.messages.js';
 import { StateNotInstalledError } from '../errors/state-not-installed.error.js';
-import type { SyncSource } from '../family/sync-source.js';
 import { documentId } from '../keys/document-id.js';
 import { keyFieldType } from '../keys/key.field.js';
 import { ensureIndex } from '../opensearch/index.manager.js';
@@ -33,11 +33,8 @@ export interface FamilyBootstrap<T extends BootstrapTarget> {
   readonly family: string;
   readonly db: SyncDatabase;
   readonly client: Client;
-  readonly stateSchema: string;
-  readonly source: SyncSource;
-  /** Whether the capture mode needs the trigger and tombstone table installed. */
-  readonly tombstones: boolean;
-  readonly reader: DrizzleChangeReader;
+  /** The source as the reads see it (its capture mode, tombstones, state schema); the sample is read through it. */
+  readonly captured: CapturedSource;
   readonly versions: VersionStore;
   readonly identities: StateIdentityStore;
   /** Indexes of other owners that bootstrap may adopt (see `SyncOptions.adopt`). */
@@ -62,23 +59,24 @@ export async function bootstrapFamily<T extends BootstrapTarget>(
 ): Promise<BootstrapReport> {
   const [state] = await queryRows<{ ready: boolean }>(
     b.db,
-    sql`select to_regclass(${`"${b.stateSchema}".versions`}) is not null
-      and to_regclass(${`"${b.stateSchema}".runs`}) is not null as ready`,
+    sql`select to_regclass(${`"${b.captured.stateSchema}".versions`}) is not null
+      and to_regclass(${`"${b.captured.stateSchema}".runs`}) is not null as ready`,
   );
-  if (!state.ready) throw new StateNotInstalledError(b.stateSchema);
-  if (b.tombstones) await assertChangeCaptureInstalled(b.db, b.source, b.stateSchema);
-  await assertRelatedCaptureInstalled(b.db, b.source, b.related);
+  if (!state.ready) throw new StateNotInstalledError(b.captured.stateSchema);
+  if (b.captured.tombstones)
+    await assertChangeCaptureInstalled(b.db, b.captured.source, b.captured.stateSchema);
+  await assertRelatedCaptureInstalled(b.db, b.captured.source, b.related);
   const built: string[] = [];
   const adopted: { index: string; meta: Record<string, unknown> }[] = [];
   const notices: string[] = [];
-  const keyField = keyFieldType(b.source.keys);
+  const keyField = keyFieldType(b.captured.source.keys);
   try {
     await transaction(b.db, async (tx) => {
       // Samples are read in the transaction: on a database with one connection (PGlite), a read beside
       // it would wait for that connection forever.
-      const reader = new DrizzleChangeReader(tx, b.reader.options);
+      const reader = new SourceRows(onDatabase(b.captured, tx));
       const { identity, copyOf } = await b.identities.resolve(tx);
-      if (copyOf) notices.push(messages.stateCopied(b.stateSchema, copyOf, identity));
+      if (copyOf) notices.push(messages.stateCopied(b.captured.stateSchema, copyOf, identity));
       await b.versions.lock(tx, b.family);
       const stored = new Map((await b.versions.list(tx, b.family)).map((v) => [v.version, v]));
       for (const target of b.targets) {

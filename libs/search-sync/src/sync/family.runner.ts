@@ -10,14 +10,11 @@ import { LeaseStore } from '../leases/lease.store.js';
 import { RunStore } from '../runs/run.store.js';
 import { linkedSignal } from '../utils/abort.util.js';
 import type { FamilySync } from './family.sync.js';
-import type { RunOptions, RunReport, RunRequestOptions } from './sync.interface.js';
+import type { Fence, RunReport, RunRequestOptions } from './sync.interface.js';
 
 export type SyncResult =
   | { readonly outcome: 'completed'; readonly report: RunReport }
   | { readonly outcome: 'skipped'; readonly reason: string };
-
-/** Checks, inside a checkpoint commit, that the lease is still this holder's, and renews it. */
-export type Fence = NonNullable<RunOptions['fence']>;
 
 export interface FamilyRunnerOptions {
   readonly db: SyncDatabase;

@@ -1,5 +1,7 @@
 import type { Client } from '@opensearch-project/opensearch';
-import type { DrizzleChangeReader } from '../capture/change.reader.js';
+import type { CapturedSource } from '../capture/captured.source.js';
+import { ChangeCounter } from '../capture/change.counter.js';
+import { horizonHolder } from '../capture/horizon.inspect.js';
 import type { CheckpointStore } from '../checkpoints/checkpoint.store.js';
 import type { SyncDatabase } from '../database/database.type.js';
 import type { DeadLetterStore } from '../dead-letters/dead-letter.store.js';
@@ -7,7 +9,12 @@ import { WHOLE_KEY_SPACE } from '../keys/key.range.js';
 import { type ChangePosition, comparePositions } from '../pipeline/change-position.js';
 import { SourceRanges } from '../reconcile/source-ranges.js';
 import type { VersionStore } from '../versions/version.store.js';
-import type { BackfillProgress, DocumentExpectation, VersionStatus } from './sync.interface.js';
+import type {
+  BackfillProgress,
+  DocumentExpectation,
+  HorizonStatus,
+  VersionStatus,
+} from './sync.interface.js';
 
 /** The backfill running in this process: its rate makes the ETA in status. */
 export interface BackfillInProcess {
@@ -17,12 +24,14 @@ export interface BackfillInProcess {
   changes: number;
 }
 
-/** What status reads: the family's stores, reader and versions. */
+/** What status reads: the family's stores, source and versions. */
 export interface StatusSources {
   readonly family: string;
   readonly db: SyncDatabase;
   readonly client: Client;
-  readonly reader: DrizzleChangeReader;
+  readonly captured: CapturedSource;
+  /** Whether the family uses exact capture (then a transaction holding the horizon back can be named). */
+  readonly exact: boolean;
   readonly checkpoints: CheckpointStore;
   readonly versions: VersionStore;
   readonly deadLetters: DeadLetterStore;
@@ -40,14 +49,42 @@ const secondsSince = (date: Date | null | undefined) =>
   date ? Math.max(0, Math.round((Date.now() - date.getTime()) / 1000)) : 0;
 
 /**
- * Per version: state, checkpoint, pending changes, lag, documents and whether their count is what the
- * checkpoint implies, open dead letters and backfill progress.
+ * What a family's status shows. Per version: state, checkpoint, pending changes, lag, documents and
+ * whether their count is what the checkpoint implies, open dead letters and backfill progress; for the
+ * family: where the horizon stands and how many changes a run would read now.
  */
 export class FamilyStatusReader {
   /** The backfill progress reported so far per version: it never goes back (see `backfillProgress`). */
   private readonly reported = new Map<number, number>();
+  private readonly counter: ChangeCounter;
+  private readonly ranges: SourceRanges;
 
-  constructor(private readonly s: StatusSources) {}
+  constructor(private readonly s: StatusSources) {
+    this.counter = new ChangeCounter(s.captured);
+    this.ranges = new SourceRanges(s.captured);
+  }
+
+  /**
+   * Where the horizon stands: how many changes wait behind it, and the transaction holding it back
+   * when there is one (exact capture only).
+   */
+  async horizon(): Promise<HorizonStatus> {
+    const horizon = await this.counter.horizon();
+    const changesPastHorizon = await this.counter.countFrom(horizon);
+    const holder = this.s.exact ? await horizonHolder(this.s.db) : null;
+    return { horizon, changesPastHorizon, holder };
+  }
+
+  /** Changes a run from the lowest checkpoint would read now, up to the horizon (for progress and ETA). */
+  async pendingChanges(): Promise<number> {
+    const { db, family, captured } = this.s;
+    const checkpoints = await this.s.checkpoints.read(db, family);
+    const positions = this.s.targets.map((t) => checkpoints.get(t.version) ?? null);
+    const lowest = positions.includes(null)
+      ? null
+      : positions.reduce((a, b) => (comparePositions(captured.keys, a!, b!) <= 0 ? a : b), positions[0]);
+    return this.counter.countAfter(lowest, (await captured.capture.bound(db)).below);
+  }
 
   async read(): Promise<VersionStatus[]> {
     const { db, family } = this.s;
@@ -63,7 +100,7 @@ export class FamilyStatusReader {
         const record = records.get(target.version);
         const checkpoint = checkpoints.get(target.version) ?? null;
         const state = record?.state ?? 'created';
-        const pending = await this.s.reader.countAfter(checkpoint);
+        const pending = await this.counter.countAfter(checkpoint);
         const deadLetters = letters.get(target.version) ?? 0;
         const backfilling = state === 'backfilling' || state === 'created';
         const caughtUp = state === 'live' || state === 'serving';
@@ -114,17 +151,17 @@ export class FamilyStatusReader {
     checkpoint: ChangePosition | null,
     deadLetters: number,
   ): Promise<{ documents: number | null; expected: DocumentExpectation | null }> {
-    const { db, family, reader } = this.s;
-    const [rows] = await new SourceRanges(reader).stats([WHOLE_KEY_SPACE], checkpoint);
+    const { db, family, captured } = this.s;
+    const [rows] = await this.ranges.stats([WHOLE_KEY_SPACE], checkpoint);
     const documents = await this.count(target.index, true);
     const [after, pending] = await Promise.all([
       this.s.checkpoints.read(db, family).then((c) => c.get(target.version) ?? null),
-      reader.countAfter(checkpoint),
+      this.counter.countAfter(checkpoint),
     ]);
     const unmoved =
       after === null || checkpoint === null
         ? after === checkpoint
-        : comparePositions(reader.keys, after, checkpoint) === 0;
+        : comparePositions(captured.keys, after, checkpoint) === 0;
     if (documents === null || !unmoved) return { documents, expected: null };
     const slack = pending + deadLetters;
     const min = target.filter === undefined ? Math.max(0, rows.count - slack) : 0;
@@ -138,7 +175,7 @@ export class FamilyStatusReader {
    * in this process; total is done plus the changes still pending.
    */
   private async backfillProgress(version: number, pending: number): Promise<BackfillProgress> {
-    const all = await this.s.reader.countAfter(null);
+    const all = await this.counter.countAfter(null);
     const done = Math.max(0, all - pending, this.reported.get(version) ?? 0);
     this.reported.set(version, done);
     const backfill = this.s.backfill();

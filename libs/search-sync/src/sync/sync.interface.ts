@@ -83,6 +83,9 @@ export interface RunReport extends SyncTotals {
   readonly durationMs: number;
 }
 
+/** Checks, inside a transaction that records progress, that the lease is still this holder's (and renews it). */
+export type Fence = (tx: SyncDatabase) => Promise<void>;
+
 export interface RunOptions {
   /** Stops between batches: batches being loaded finish and commit, no new one starts. */
   readonly signal?: AbortSignal;
@@ -96,7 +99,7 @@ export interface RunOptions {
    * Runs inside every checkpoint transaction before anything is written; throwing aborts the commit.
    * The lease's fencing check goes here.
    */
-  readonly fence?: (tx: SyncDatabase) => Promise<void>;
+  readonly fence?: Fence;
   /**
    * Aborted (with a `LeaseLostError`) once the family's lease is lost: from then on nothing more is
    * sent to OpenSearch, not even the retries of a batch in flight, and the run fails.

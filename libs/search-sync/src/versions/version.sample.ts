@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DrizzleChangeReader } from '../capture/change.reader.js';
+import type { SourceRows } from '../capture/source.rows.js';
 import { canonical } from '../family/definition.hash.js';
 import { WHOLE_KEY_SPACE } from '../keys/key.range.js';
 import type { KeyValue } from '../pipeline/change-position.js';
@@ -41,7 +41,7 @@ async function documents(
 }
 
 /** What the version makes now of the first rows in key order: stored when the version is created. */
-export async function takeSample(reader: DrizzleChangeReader, plan: VersionPlan): Promise<SampledDocument[]> {
+export async function takeSample(reader: SourceRows, plan: VersionPlan): Promise<SampledDocument[]> {
   const rows = await reader.readKeyRange(WHOLE_KEY_SPACE, null, SAMPLE_SIZE);
   return documents(
     rows.filter((row) => !row.deleted),
@@ -54,7 +54,7 @@ export async function takeSample(reader: DrizzleChangeReader, plan: VersionPlan)
  * rows still at the same row version (a row written since may rightly give another document), or null.
  */
 export async function changedSample(
-  reader: DrizzleChangeReader,
+  reader: SourceRows,
   plan: VersionPlan,
   stored: readonly SampledDocument[],
 ): Promise<{ readonly key: readonly KeyValue[] } | null> {
