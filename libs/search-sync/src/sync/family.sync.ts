@@ -71,6 +71,7 @@ const emptyStats = (): LoadStats => ({
   alreadyNewer: 0,
   alreadyDeleted: 0,
   retriedItems: 0,
+  throttledItems: 0,
   rejected: 0,
 });
 
