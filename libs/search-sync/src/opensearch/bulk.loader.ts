@@ -4,7 +4,12 @@ import { ClusterUnavailableError } from '../errors/cluster-unavailable.error.js'
 import { OperationTally } from '../events/operation.tally.js';
 import type { LoaderEvent } from '../events/sync-event.interface.js';
 import { emptyLoadStats } from '../pipeline/load.stats.js';
-import type { DeadLetterRecord, IndexOperation, LoadResult, LoadStats } from '../pipeline/pipeline.interface.js';
+import type {
+  DeadLetterRecord,
+  IndexOperation,
+  LoadResult,
+  LoadStats,
+} from '../pipeline/pipeline.interface.js';
 import { type ItemOutcome, isPushback, REQUEST_FAILED } from './bulk.classify.js';
 import { observeRetries } from './bulk.observe.js';
 import { BulkPacer } from './bulk.pacer.js';
