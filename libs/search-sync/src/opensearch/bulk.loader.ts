@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@opensearch-project/opensearch';
+import { deadLetterRecord } from '../dead-letters/dead-letter.record.js';
 import { ClusterUnavailableError } from '../errors/cluster-unavailable.error.js';
 import { OperationTally } from '../events/operation.tally.js';
 import type { LoaderEvent } from '../events/sync-event.interface.js';
@@ -13,13 +14,7 @@ import type {
 import { type ItemOutcome, isPushback, REQUEST_FAILED } from './bulk.classify.js';
 import { observeRetries } from './bulk.observe.js';
 import { BulkPacer } from './bulk.pacer.js';
-import {
-  type BulkRequest,
-  deadLetter,
-  type RequestItem,
-  type Serialised,
-  serialiseAll,
-} from './bulk.request.js';
+import { type BulkRequest, type RequestItem, type Serialised, serialiseAll } from './bulk.request.js';
 import { BulkSender } from './bulk.sender.js';
 import { DEFAULT_THROTTLE_OPTIONS, type ThrottleOptions, throttleConfig } from './bulk.throttle.js';
 import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.policy.js';
@@ -111,7 +106,7 @@ export class BulkLoader {
               anyDelivered = true;
               stats.rejected++;
               deadLetters.push(
-                deadLetter(item.op, outcome.errorType, outcome.reason, outcome.status, item.attempts),
+                deadLetterRecord(item.op, outcome.errorType, outcome.reason, outcome.status, item.attempts),
               );
               return;
             default:
@@ -149,7 +144,7 @@ export class BulkLoader {
         }
         for (const { item, outcome } of exhausted) {
           deadLetters.push(
-            deadLetter(
+            deadLetterRecord(
               item.op,
               'retries_exhausted',
               `${outcome.errorType}: ${outcome.reason}`,

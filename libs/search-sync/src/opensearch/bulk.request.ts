@@ -1,3 +1,4 @@
+import { deadLetterRecord } from '../dead-letters/dead-letter.record.js';
 import { documentIdRefusal } from '../keys/document-id.js';
 import type { DeadLetterRecord, IndexOperation } from '../pipeline/pipeline.interface.js';
 import { SYNC_FIELD } from './index.manager.js';
@@ -44,7 +45,7 @@ export function* serialiseAll(
   for (const op of operations) {
     const serialised = serialise(op);
     if ('errorType' in serialised)
-      deadLetters.push(deadLetter(op, serialised.errorType, serialised.reason, null, 1));
+      deadLetters.push(deadLetterRecord(op, serialised.errorType, serialised.reason, null, 1));
     else yield serialised;
   }
 }
@@ -87,26 +88,6 @@ export function part(request: BulkRequest, from: number, to: number): BulkReques
     body: request.body.slice(offset, items[items.length - 1].end),
     bytes: items.reduce((sum, item) => sum + item.bytes, 0),
     items: items.map((item) => ({ ...item, start: item.start - offset, end: item.end - offset })),
-  };
-}
-
-export function deadLetter(
-  op: IndexOperation,
-  errorType: string,
-  reason: string,
-  statusCode: number | null,
-  attempts: number,
-): DeadLetterRecord {
-  return {
-    version: op.version,
-    documentId: op.id,
-    operation: op.action,
-    document: op.document ?? null,
-    errorType,
-    reason,
-    statusCode,
-    attempts,
-    rowVersion: op.rowVersion,
   };
 }
 
