@@ -17,6 +17,7 @@ import { round } from './bench.stats.js';
 import { freshnessCase } from './cases/freshness.case.js';
 import { memoryCase } from './cases/memory.case.js';
 import { migrationCase } from './cases/migration.case.js';
+import { peerCase } from './cases/peer.case.js';
 import { readsCase } from './cases/reads.case.js';
 import { throughputCase } from './cases/throughput.case.js';
 import { tuningCase } from './cases/tuning.case.js';
@@ -29,11 +30,12 @@ const CASES: readonly BenchCase[] = [
   memoryCase,
   freshnessCase,
   migrationCase,
+  peerCase,
 ];
 
 const USAGE = `npm run bench [-- --quick] [-- --case NAME ...]
   --quick      small sizes, one repetition: the whole run in under 2 minutes
-  --case NAME  run only these cases (${CASES.map((c) => c.name).join(', ')})
+  --case NAME  run only these cases (${CASES.map((c) => c.name).join(', ')}); or BENCH_CASES=a,b
 Writes bench/results/latest.json; a full run (neither flag) also rewrites the generated section of BENCHMARKS.md.`;
 
 async function main(): Promise<void> {
@@ -50,6 +52,10 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
+  // BENCH_CASES=peer,throughput does what --case does, for runs started through npm scripts.
+  values.case ??= process.env.BENCH_CASES?.split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   const unknown = (values.case ?? []).filter((name) => !CASES.some((c) => c.name === name));
   if (unknown.length > 0) throw new Error(`unknown case(s): ${unknown.join(', ')}\n${USAGE}`);
   const selected = values.case ? CASES.filter((c) => values.case!.includes(c.name)) : CASES;
@@ -97,7 +103,8 @@ async function main(): Promise<void> {
     await env.close();
   }
 
-  const command = `npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`;
+  const envCases = process.env.BENCH_CASES ? `BENCH_CASES=${process.env.BENCH_CASES} ` : '';
+  const command = `${envCases}npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`;
   const totalSeconds = Math.round((performance.now() - started) / 1000);
   const report = {
     date: new Date().toISOString(),
