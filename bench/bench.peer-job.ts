@@ -155,8 +155,11 @@ export interface PeerJob {
   readonly submittedAt: number;
   readonly startedAt: number;
   readonly log: string;
-  /** Kills the JVM (the job never ends by itself) and waits for it to exit. */
-  stop(): Promise<void>;
+  /**
+   * Kills the JVM (the job never ends by itself), waits for it to exit, and deletes its files (SQL,
+   * checkpoints, log) unless `keepLog`, for a job that failed.
+   */
+  stop(keepLog?: boolean): Promise<void>;
 }
 
 /** Starts the JVM running `sql` and resolves once the job is submitted; its output goes to a log file. */
@@ -202,7 +205,11 @@ export async function startPeerJob(sql: string, tag: string, heap = '1g'): Promi
     submittedAt,
     startedAt,
     log,
-    stop: () => stopChild(child, exited),
+    stop: async (keepLog = false) => {
+      await stopChild(child, exited);
+      out.end();
+      if (!keepLog) rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 

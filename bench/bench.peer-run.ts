@@ -110,7 +110,7 @@ export async function followPeerLoad(
       await sleep(pollMs);
     }
   } catch (error) {
-    await job.stop();
+    await job.stop(true);
     throw error;
   }
 }
