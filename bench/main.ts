@@ -103,8 +103,12 @@ async function main(): Promise<void> {
     await env.close();
   }
 
-  const envCases = process.env.BENCH_CASES ? `BENCH_CASES=${process.env.BENCH_CASES} ` : '';
-  const command = `${envCases}npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`;
+  // The environment that changes what runs or where, so the command reproduces the run.
+  const settings = ['DATABASE_URL', 'BENCH_CASES', 'BENCH_QUIET_WAIT_MS', 'BENCH_PEER_PG_PORT']
+    .filter((name) => process.env[name])
+    .map((name) => `${name}=${process.env[name]} `)
+    .join('');
+  const command = `${settings}npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`;
   const totalSeconds = Math.round((performance.now() - started) / 1000);
   const report = {
     date: new Date().toISOString(),
