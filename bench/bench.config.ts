@@ -20,7 +20,10 @@ export interface BenchConfig {
   /** Alternating raw/e2e pairs per version count. */
   readonly throughputRepetitions: number;
   readonly readsRepetitions: number;
-  /** Data set sizes whose sync peak RSS is compared, smallest first. */
+  /**
+   * Data set sizes whose sync peak RSS is compared, smallest first. Both outlast the heap's warm-up: a
+   * 100,000-row sync ends before V8 has grown its heap to the size a long run settles at.
+   */
   readonly memoryRows: readonly number[];
   readonly freshness: {
     /** Rows already in the live data set before writes start (the catch-up is the warm-up). */
@@ -40,8 +43,24 @@ export interface BenchConfig {
     readonly maxOperations: readonly number[];
     readonly concurrency: readonly number[];
   };
+  readonly peer: {
+    /** Products seeded into the peer comparison's own PostgreSQL cluster (10 % inactive, as everywhere). */
+    readonly rows: number;
+    /** Port of that throwaway cluster (BENCH_PEER_PG_PORT). */
+    readonly port: number;
+    readonly writesPerSecond: number;
+    readonly writeSeconds: number;
+    /** How often the written SKUs are searched for. */
+    readonly searchPollMs: number;
+    /** The peer's faster setting: Debezium's poll interval (its default is 500 ms). */
+    readonly connectorPollMs: number;
+    /** Our family's schedules; the first is also run with wake-on-commit. */
+    readonly schedulesMs: readonly number[];
+    /** The peer's 50 ms poll and N = 2 jobs too (a JVM start and a load each); not with --quick. */
+    readonly everyPeerSetting: boolean;
+  };
   readonly migration: {
-    /** Rows the new version backfills (the memory case's smaller data set: seeded once for both). */
+    /** Rows the new version backfills (the `search_sync_bench_rows_<n>` data set of that size). */
     readonly rows: number;
     /** Updates of existing rows per second while the backfill runs (the row count stays the same). */
     readonly writesPerSecond: number;
@@ -64,7 +83,7 @@ export function benchConfig(quick: boolean): BenchConfig {
     versionCounts: [1, 2, 4],
     throughputRepetitions: quick ? 1 : 3,
     readsRepetitions: quick ? 1 : 2,
-    memoryRows: quick ? [20_000, 100_000] : [100_000, 1_000_000],
+    memoryRows: quick ? [20_000, 100_000] : [300_000, 1_000_000],
     freshness: {
       seedRows: 2_000,
       writesPerSecond: 20,
@@ -76,6 +95,16 @@ export function benchConfig(quick: boolean): BenchConfig {
     tuning: quick
       ? { maxOperations: [500, 2000], concurrency: [1, 4] }
       : { maxOperations: [500, 1000, 2000], concurrency: [1, 2, 4] },
+    peer: {
+      rows: quick ? 10_000 : 50_000,
+      port: Number(process.env.BENCH_PEER_PG_PORT ?? 5443),
+      writesPerSecond: 20,
+      writeSeconds: quick ? 8 : 20,
+      searchPollMs: 100,
+      connectorPollMs: 50,
+      schedulesMs: [1_000, 250],
+      everyPeerSetting: !quick,
+    },
     migration: {
       rows: quick ? 20_000 : 100_000,
       writesPerSecond: 20,

@@ -15,6 +15,9 @@ export function productVersions(count: number): VersionDefinition<ProductDto, ob
   }));
 }
 
+/** Version 2 alone (active products, with their category): the shape the peer comparison indexes. */
+export const productsV2Version: VersionDefinition<ProductDto, object> = { ...productsV2, settings: SETTINGS };
+
 /** The memory case's version: the full row is still read, but the document is tiny, so bulk work stays short. */
 export const tinyVersion: VersionDefinition<ProductDto, { sku: string }> = {
   version: 1,

@@ -17,6 +17,7 @@ import { round } from './bench.stats.js';
 import { freshnessCase } from './cases/freshness.case.js';
 import { memoryCase } from './cases/memory.case.js';
 import { migrationCase } from './cases/migration.case.js';
+import { peerCase } from './cases/peer.case.js';
 import { pushbackCase } from './cases/pushback.case.js';
 import { readsCase } from './cases/reads.case.js';
 import { relatedCase } from './cases/related.case.js';
@@ -33,11 +34,12 @@ const CASES: readonly BenchCase[] = [
   relatedCase,
   migrationCase,
   pushbackCase,
+  peerCase,
 ];
 
 const USAGE = `npm run bench [-- --quick] [-- --case NAME ...]
   --quick      small sizes, one repetition: the whole run in under 2 minutes
-  --case NAME  run only these cases (${CASES.map((c) => c.name).join(', ')})
+  --case NAME  run only these cases (${CASES.map((c) => c.name).join(', ')}); or BENCH_CASES=a,b
 Writes bench/results/latest.json; a full run (neither flag) also rewrites the generated section of BENCHMARKS.md.`;
 
 async function main(): Promise<void> {
@@ -54,6 +56,10 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
+  // BENCH_CASES=peer,throughput does what --case does, for runs started through npm scripts.
+  values.case ??= process.env.BENCH_CASES?.split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   const unknown = (values.case ?? []).filter((name) => !CASES.some((c) => c.name === name));
   if (unknown.length > 0) throw new Error(`unknown case(s): ${unknown.join(', ')}\n${USAGE}`);
   const selected = values.case ? CASES.filter((c) => values.case!.includes(c.name)) : CASES;
@@ -101,7 +107,12 @@ async function main(): Promise<void> {
     await env.close();
   }
 
-  const command = `npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`;
+  // The environment that changes what runs or where, so the command reproduces the run.
+  const settings = ['DATABASE_URL', 'BENCH_CASES', 'BENCH_QUIET_WAIT_MS', 'BENCH_PEER_PG_PORT']
+    .filter((name) => process.env[name])
+    .map((name) => `${name}=${process.env[name]} `)
+    .join('');
+  const command = `${settings}npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`;
   const totalSeconds = Math.round((performance.now() - started) / 1000);
   const report = {
     date: new Date().toISOString(),

@@ -11,7 +11,7 @@ import {
   MAIN_DATABASE,
   OPENSEARCH_URL,
 } from './bench.environment.js';
-import { productVersions, tinyVersion } from './bench.families.js';
+import { productsV2Version, productVersions, tinyVersion } from './bench.families.js';
 
 /** What the child prints as its last stdout line. */
 export interface ChildReport {
@@ -21,6 +21,8 @@ export interface ChildReport {
   readonly batches: number;
   readonly rowQueries: number;
   readonly seconds: number;
+  /** CPU time (user + system) of this process during the run, in ms. */
+  readonly cpuMs: number;
   /** RSS once connected and prepared, before the run: what the process weighs doing nothing. */
   readonly baselineRssMb: number;
   readonly peakRssMb: number;
@@ -30,8 +32,9 @@ export interface ChildReport {
 
 const USAGE = `One full sync of a fresh family in a process of its own (peak RSS, CPU profiles):
   node [--expose-gc] [--cpu-prof --cpu-prof-dir=bench/results/profiles] dist/bench/sync.child.js
-    [--database-url URL] [--family NAME] [--versions N | --tiny]
-Defaults: the main bench database, a new bench_child_* family, 2 full versions. Deletes its indexes after.`;
+    [--database-url URL] [--family NAME] [--versions N | --tiny | --v2]
+Defaults: the main bench database, a new bench_child_* family, 2 full versions. --v2: version 2 alone (the
+peer comparison's shape). Deletes its indexes after.`;
 
 const { values } = parseArgs({
   options: {
@@ -39,6 +42,7 @@ const { values } = parseArgs({
     family: { type: 'string', default: `bench_child_${randomBytes(3).toString('hex')}` },
     versions: { type: 'string', default: '2' },
     tiny: { type: 'boolean', default: false },
+    v2: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -50,7 +54,11 @@ if (values.help) {
 const { sql, db } = connect(values['database-url']);
 const client = new Client({ node: OPENSEARCH_URL });
 const family = values.family;
-const versions = values.tiny ? [tinyVersion] : productVersions(Number(values.versions));
+const versions = values.tiny
+  ? [tinyVersion]
+  : values.v2
+    ? [productsV2Version]
+    : productVersions(Number(values.versions));
 try {
   const sync = new FamilySync(productsFamily(family, versions), {
     db,
@@ -61,7 +69,9 @@ try {
   await sync.prepare();
   const baselineRssMb = process.memoryUsage.rss() / 1024 ** 2;
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const report = await sync.run();
+  const cpu = process.cpuUsage(cpuBefore);
   const collect = (globalThis as { gc?: () => void }).gc;
   collect?.();
   const result: ChildReport = {
@@ -71,6 +81,7 @@ try {
     batches: report.batches,
     rowQueries: report.rowQueries,
     seconds: (performance.now() - started) / 1000,
+    cpuMs: (cpu.user + cpu.system) / 1000,
     baselineRssMb,
     // maxRSS is in kilobytes.
     peakRssMb: process.resourceUsage().maxRSS / 1024,

@@ -1,30 +1,8 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { BenchCase, CaseResult } from '../bench.case.js';
+import { runChild } from '../bench.child.js';
 import { familyName } from '../bench.families.js';
 import { formatNumber, formatShare } from '../bench.format.js';
 import { round } from '../bench.stats.js';
-import type { ChildReport } from '../sync.child.js';
-
-const CHILD = fileURLToPath(new URL('../sync.child.js', import.meta.url));
-
-/** Runs one sync in a fresh node process: peak RSS then belongs to that sync alone. */
-function runChild(args: readonly string[]): Promise<ChildReport> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', CHILD, ...args], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`sync child exited with ${code}`));
-      else resolve(JSON.parse(output.trim().split('\n').pop()!) as ChildReport);
-    });
-  });
-}
 
 /**
  * Peak RSS of a sync process at two data set sizes: streaming batch by batch, memory should not grow
