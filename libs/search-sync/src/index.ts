@@ -26,6 +26,7 @@ export type {
   OperationCount,
   OperationResult,
   OperationsEvent,
+  PartitionEvent,
   RunEvent,
   SyncEvent,
   SyncObserver,
@@ -45,6 +46,8 @@ export type { SearchSyncModuleOptions } from './nest/search-sync-options.interfa
 export type { FamilyStatus } from './nest/search-sync-status.interface.js';
 export type { BulkLoaderOptions } from './opensearch/bulk.loader.js';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './opensearch/retry.policy.js';
+export type { BackfillOptions } from './partitions/backfill-options.interface.js';
+export type { PartitionInstanceProgress, PartitionProgress } from './partitions/partition.progress.js';
 export type { ChangePosition, KeyValue } from './pipeline/change-position.js';
 export type { Loader } from './pipeline/load.stage.js';
 export type {

@@ -69,6 +69,11 @@ export class BulkLoader {
     private readonly random: () => number = Math.random,
     /** Told of each request, each round of retries and each load's outcomes (metrics). */
     private readonly observe?: (event: LoaderEvent) => void,
+    /**
+     * Called synchronously just before each request is sent (a retry and a split half included); what it
+     * throws stops the load. A partition's claim checks its deadline here.
+     */
+    private readonly beforeSend?: () => void,
   ) {
     this.options = { ...DEFAULT_BULK_OPTIONS, ...options };
     this.inFlight = new Semaphore(this.options.concurrency);
@@ -103,6 +108,7 @@ export class BulkLoader {
           this.inFlight.run(() => {
             // Checked when a request gets its slot, not when it was cut: a lost lease stops what queues.
             halt?.throwIfAborted();
+            this.beforeSend?.();
             return this.send(request);
           }),
         ),
@@ -209,7 +215,9 @@ export class BulkLoader {
     if (request.items.length === 1) return [refused];
     const half = Math.ceil(request.items.length / 2);
     // One after the other: the halves share the request's slot among those in flight.
+    this.beforeSend?.();
     const first = await this.send(part(request, 0, half));
+    this.beforeSend?.();
     const second = await this.send(part(request, half, request.items.length));
     return [...first, ...second];
   }
