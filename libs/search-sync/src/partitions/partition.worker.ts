@@ -82,6 +82,8 @@ export class PartitionWorker {
     const { db, name, options } = this.family;
     const target = this.family.targets.find((t) => t.version === claim.version);
     if (!target) throw new Error(`version ${claim.version} of family "${name}" is not declared here`);
+    // A bulk write would create a missing index again (with dynamic mappings): look before writing.
+    await this.family.indexes.assertOwned([target]);
     const pageSize = options.batchSize ?? 1000;
     const loader = this.family.partitionLoader(() => {
       guard.check();

@@ -34,14 +34,21 @@ export class PartitionedBackfill {
     this.cutter = new PartitionCutter(family.captured);
   }
 
-  /** The declared versions whose partitions are not all merged yet: what any instance may work. */
+  /**
+   * The declared versions still backfilling whose partitions are not all merged yet: what any instance
+   * may work (a version retired meanwhile is left alone).
+   */
   async open(): Promise<number[]> {
-    const plans = await this.store.readPlans(this.family.db, this.family.name);
+    const { db, name } = this.family;
+    const [plans, stored] = await Promise.all([
+      this.store.readPlans(db, name),
+      this.family.versions.list(db, name),
+    ]);
+    const backfilling = new Set(
+      stored.filter((v) => v.state === 'created' || v.state === 'backfilling').map((v) => v.version),
+    );
     return this.family.targets
-      .filter((t) => {
-        const plan = plans.get(t.version);
-        return plan !== undefined && plan.mergedAt === null;
-      })
+      .filter((t) => backfilling.has(t.version) && plans.get(t.version)?.mergedAt === null)
       .map((t) => t.version);
   }
 
