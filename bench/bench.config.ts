@@ -30,6 +30,12 @@ export interface BenchConfig {
     readonly scheduleIntervalMs: number;
     readonly pollIntervalMs: number;
   };
+  readonly related: {
+    /** Products that point to the renamed category. */
+    readonly products: number;
+    /** How long the case waits for every document to show the new name. */
+    readonly timeoutMs: number;
+  };
   readonly tuning: {
     readonly maxOperations: readonly number[];
     readonly concurrency: readonly number[];
@@ -66,6 +72,7 @@ export function benchConfig(quick: boolean): BenchConfig {
       scheduleIntervalMs: 1_000,
       pollIntervalMs: 100,
     },
+    related: { products: quick ? 5_000 : 20_000, timeoutMs: 60_000 },
     tuning: quick
       ? { maxOperations: [500, 2000], concurrency: [1, 4] }
       : { maxOperations: [500, 1000, 2000], concurrency: [1, 2, 4] },

@@ -18,6 +18,7 @@ import { freshnessCase } from './cases/freshness.case.js';
 import { memoryCase } from './cases/memory.case.js';
 import { migrationCase } from './cases/migration.case.js';
 import { readsCase } from './cases/reads.case.js';
+import { relatedCase } from './cases/related.case.js';
 import { throughputCase } from './cases/throughput.case.js';
 import { tuningCase } from './cases/tuning.case.js';
 
@@ -28,6 +29,7 @@ const CASES: readonly BenchCase[] = [
   tuningCase,
   memoryCase,
   freshnessCase,
+  relatedCase,
   migrationCase,
 ];
 

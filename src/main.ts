@@ -14,6 +14,7 @@ import { ProductsIndex, ProductsV1Index } from './catalog/products.index.js';
 import { type CatalogDatabase, DRIZZLE } from './database/database.module.js';
 import { type DemoDatabase, demoDatabase, demoOpenSearch } from './demo/demo.environment.js';
 import { progress } from './demo/demo.progress.js';
+import { renameRelatedRows } from './demo/demo.related.js';
 
 const PRODUCTS = Number(process.env.DEMO_PRODUCTS ?? 100_000);
 /** Indexes of another database's demo run that this one may take over, e.g. `products_v1,products_v2`. */
@@ -235,6 +236,7 @@ async function demo(database: DemoDatabase): Promise<void> {
       await opensearch.indices.refresh();
       console.log('\n3. After the migration:');
       printStatus(await sync.status());
+      await renameRelatedRows(sync, opensearch, app.get<CatalogDatabase>(DRIZZLE));
     });
   } finally {
     await opensearch.close();

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { appendFile, cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,8 @@ const APP_TEMPLATE = join(ROOT, 'test/consumer-app');
 const APP_DEPENDENCIES = ['postgres', 'reflect-metadata', 'rxjs'];
 const APP_DEV_DEPENDENCIES = ['drizzle-kit', 'typescript', '@types/node'];
 const BOOKS = 500;
+/** How the application's command line finds its module (test/consumer-app/src/search-sync.cli.ts). */
+const CLI = ['--module', 'dist/search-sync.cli.js'];
 
 interface PackageJson {
   name: string;
@@ -156,9 +158,13 @@ describe('the packed library in a fresh application', () => {
     await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], app, env);
     await run('npx', ['tsc', '-p', 'tsconfig.json'], app, env);
     await run('npx', ['drizzle-kit', 'generate', '--name', 'init'], app, env);
-    await run('npx', ['drizzle-kit', 'generate', '--custom', '--name', 'books_change_capture'], app, env);
-    const capture = await run('node', ['dist/print-change-capture.js'], app, env);
-    await appendFile(join(app, 'drizzle/0001_books_change_capture.sql'), capture);
+    // The package's command line lets drizzle-kit make a custom migration and writes the capture SQL into it.
+    await run(
+      'npx',
+      ['search-sync', 'capture-migration', family, '--name', 'books_change_capture', ...CLI],
+      app,
+      env,
+    );
     await run('npx', ['drizzle-kit', 'migrate'], app, env);
     await database.client`insert into books (title, author, year)
       select 'Book ' || g, 'Author ' || (g % 7), 1900 + g % 120 from generate_series(1, ${BOOKS}::int) g`;
@@ -227,6 +233,15 @@ describe('the packed library in a fresh application', () => {
     expect(result.outcome).toBe('completed');
     expect(versions).toMatchObject([{ version: 1, state: 'serving', documents: BOOKS, deadLetters: 0 }]);
     expect(await readAll(client, family)).toEqual(await expectedDocuments());
+  });
+
+  it("runs the package's command line as npx search-sync, against the application's module", async () => {
+    const [status] = JSON.parse(
+      await run('npx', ['search-sync', 'status', family, '--json', ...CLI], app, env),
+    );
+    expect(status.versions).toMatchObject([{ version: 1, state: 'serving', documents: BOOKS }]);
+    const table = await run('npx', ['search-sync', 'status', family, ...CLI], app, env);
+    expect(table).toMatch(new RegExp(`1\\s+${family}_v1\\s+serving`));
   });
 
   it('runs the family on its schedule: inserts, updates and hard deletes reach OpenSearch; stops on SIGTERM', async () => {

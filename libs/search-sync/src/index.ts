@@ -58,6 +58,15 @@ export type {
   SourceChange,
   Stage,
 } from './pipeline/pipeline.interface.js';
+export type {
+  BackfillEstimate,
+  DefinitionChange,
+  PlannedRejection,
+  PlannedSample,
+  PlannedSide,
+  VersionPlanReport,
+} from './plan/plan.interface.js';
+export type { PlanOptions } from './plan/version.plan.js';
 export type { RangeDifference, ReconcileReport } from './reconcile/reconcile.interface.js';
 export {
   installRelatedCapture,

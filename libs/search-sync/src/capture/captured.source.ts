@@ -1,4 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm';
+import { transaction } from '../database/database.transaction.js';
 import type { SyncDatabase } from '../database/database.type.js';
 import { drizzleSchema, relationalQueryName } from '../database/drizzle-schema.js';
 import { SearchSyncConfigurationError } from '../errors/configuration.error.js';
@@ -68,7 +69,7 @@ export function inSnapshot<T>(
   source: CapturedSource,
   read: (source: CapturedSource) => Promise<T>,
 ): Promise<T> {
-  return source.db.transaction((tx) => read(onDatabase(source, tx)), {
+  return transaction(source.db, (tx) => read(onDatabase(source, tx)), {
     isolationLevel: 'repeatable read',
     accessMode: 'read only',
   });

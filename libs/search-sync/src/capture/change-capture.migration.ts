@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { transaction } from '../database/database.transaction.js';
 import type { SyncDatabase, SyncExecutor } from '../database/database.type.js';
 import { queryRows } from '../database/database.type.js';
 import { CaptureNotInstalledError } from '../errors/capture-not-installed.error.js';
@@ -93,7 +94,7 @@ export async function installChangeCapture(
   source: SyncSource,
   stateSchema: string = DEFAULT_STATE_SCHEMA,
 ): Promise<void> {
-  await db.transaction(async (tx) => {
+  await transaction(db, async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext('search-sync:install'))`);
     await tx.execute(sql.raw(searchSyncStateSql(stateSchema)));
     await tx.execute(sql.raw(changeCaptureSql(source, stateSchema)));

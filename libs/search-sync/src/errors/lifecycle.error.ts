@@ -1,7 +1,10 @@
 import { SearchSyncError } from './search-sync.error.js';
 import { messages } from './search-sync.messages.js';
 
-/** A lifecycle operation (promote, rollback, retire, reconcile) that would break search: the message says why. */
+/**
+ * A lifecycle operation (promote, rollback, retire, reconcile, plan) refused for the state the version is
+ * in: the message says why.
+ */
 export class LifecycleRefusedError extends SearchSyncError {
   static promote(family: string, version: number, reason: string): LifecycleRefusedError {
     return new LifecycleRefusedError(messages.promotionRefused(family, version, reason));
@@ -13,6 +16,10 @@ export class LifecycleRefusedError extends SearchSyncError {
 
   static reconcile(family: string, version: number, reason: string): LifecycleRefusedError {
     return new LifecycleRefusedError(messages.reconcileRefused(family, version, reason));
+  }
+
+  static plan(family: string, version: number, reason: string): LifecycleRefusedError {
+    return new LifecycleRefusedError(messages.planRefused(family, version, reason));
   }
 
   static retire(family: string, version: number, reason: string): LifecycleRefusedError {

@@ -47,6 +47,8 @@ export const messages = {
     `Family "${family}": version ${version} cannot be reconciled: ${reason}`,
   retireRefused: (family: string, version: number, reason: string) =>
     `Family "${family}": version ${version} cannot be retired: ${reason}`,
+  planRefused: (family: string, version: number, reason: string) =>
+    `Family "${family}": version ${version} cannot be planned: ${reason}`,
   indexMissing: (family: string, versions: readonly { version: number; index: string }[]) =>
     `Family "${family}": ${versions
       .map((v) => `the index of version ${v.version} (${v.index}) is missing`)

@@ -6,6 +6,12 @@ import { DEFAULT_STATE_SCHEMA } from '../state/state.schema.js';
 import type { SyncOptions } from '../sync/sync.interface.js';
 import type { SearchSyncModuleOptions } from './search-sync-options.interface.js';
 
+/** How the command line boots an application for one command (see SEARCH_SYNC_COMMAND_MODE). */
+export interface SearchSyncCommandMode {
+  /** Whether the families are bootstrapped (versions registered, indexes created) as the application would. */
+  readonly prepare: boolean;
+}
+
 /** The module options resolved once: the client to use, whether the module owns it, the defaults. */
 export interface SearchSyncContext {
   readonly db: SyncDatabase;
@@ -17,11 +23,19 @@ export interface SearchSyncContext {
   readonly leaseTtlMs: number;
   readonly runSchedules: boolean;
   readonly wakeOnCommit: boolean;
+  /**
+   * Whether bootstrap checks and registers the families' versions (and creates their indexes). Off only
+   * for the command line's read-only commands (status, dead letters, plan, the capture migration).
+   */
+  readonly prepare: boolean;
   /** Where the families' work reports what it does; `SearchSyncService.observe()` subscribes to it. */
   readonly events: SyncEventHub;
 }
 
-export function createSearchSyncContext(options: SearchSyncModuleOptions): SearchSyncContext {
+export function createSearchSyncContext(
+  options: SearchSyncModuleOptions,
+  command?: SearchSyncCommandMode,
+): SearchSyncContext {
   const ownsClient = !(options.opensearch instanceof Client);
   const client = options.opensearch instanceof Client ? options.opensearch : new Client(options.opensearch);
   const stateSchema = options.stateSchema ?? DEFAULT_STATE_SCHEMA;
@@ -44,8 +58,10 @@ export function createSearchSyncContext(options: SearchSyncModuleOptions): Searc
     },
     holder: options.instanceName ?? `${hostname()}:${process.pid}`,
     leaseTtlMs: options.leaseTtlMs ?? 30_000,
-    runSchedules: options.runSchedules ?? true,
-    wakeOnCommit: options.wakeOnCommit ?? true,
+    // One command of the command line runs nothing on its own: no schedule, no wake on commit.
+    runSchedules: command ? false : (options.runSchedules ?? true),
+    wakeOnCommit: command ? false : (options.wakeOnCommit ?? true),
+    prepare: command?.prepare ?? true,
     events,
   };
 }

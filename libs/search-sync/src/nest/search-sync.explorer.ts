@@ -42,11 +42,9 @@ export class SearchSyncExplorer implements OnModuleInit {
         continue;
       }
       let sync: FamilySync;
+      const definition = this.definition(metadata, instance as Record<string, unknown>);
       try {
-        sync = new FamilySync(
-          this.definition(metadata, instance as Record<string, unknown>),
-          this.context.sync,
-        );
+        sync = new FamilySync(definition, this.context.sync);
       } catch (error) {
         throw new SearchSyncBootstrapError(className, metadata.name, error);
       }
@@ -67,7 +65,9 @@ export class SearchSyncExplorer implements OnModuleInit {
           onBackgroundError: (error) =>
             this.logger.error(`${className}: backfill partitions: ${error.message}`),
         }),
+        definition,
       });
+      if (!this.context.prepare) continue;
       try {
         const { notices } = await sync.prepare();
         for (const notice of notices) this.logger.warn(`${className}: ${notice}`);

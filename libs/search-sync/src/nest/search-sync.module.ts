@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { SEARCH_SYNC_CONTEXT } from './search-sync.constants.js';
+import { SEARCH_SYNC_COMMAND_MODE, SEARCH_SYNC_CONTEXT } from './search-sync.constants.js';
 import { createSearchSyncContext } from './search-sync.context.js';
 import { SearchSyncExplorer } from './search-sync.explorer.js';
 import { ConfigurableModuleClass, SEARCH_SYNC_MODULE_OPTIONS } from './search-sync.module-definition.js';
@@ -20,7 +20,7 @@ import { SearchSyncWaker } from './search-sync.waker.js';
     {
       provide: SEARCH_SYNC_CONTEXT,
       useFactory: createSearchSyncContext,
-      inject: [SEARCH_SYNC_MODULE_OPTIONS],
+      inject: [SEARCH_SYNC_MODULE_OPTIONS, { token: SEARCH_SYNC_COMMAND_MODE, optional: true }],
     },
     SearchSyncRegistry,
     SearchSyncExplorer,

@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { SearchIndexSchedule } from '../decorators/search-index.decorator.js';
 import { SearchSyncBootstrapError } from '../errors/bootstrap.error.js';
 import { UnknownFamilyError } from '../errors/unknown-family.error.js';
+import type { FamilyDefinition } from '../family/family.definition.js';
 import type { FamilyRunner } from '../sync/family.runner.js';
 import { SEARCH_SYNC_CONTEXT } from './search-sync.constants.js';
 import type { SearchSyncContext } from './search-sync.context.js';
@@ -15,6 +16,8 @@ export interface FamilyRegistration {
   /** Whether a commit to the table runs the family at once (wake on commit). */
   readonly wakeOnCommit: boolean;
   readonly runner: FamilyRunner;
+  /** The family as declared, for what reads it outside a run (plan). */
+  readonly definition: FamilyDefinition;
 }
 
 /** The families discovered at bootstrap, by name; owns their runners and stops them at shutdown. */

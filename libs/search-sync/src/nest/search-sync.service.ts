@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DeadLetter, DeadLetterQuery } from '../dead-letters/dead-letter.interface.js';
 import type { SyncObserver } from '../events/sync-event.interface.js';
+import type { VersionPlanReport } from '../plan/plan.interface.js';
+import { type PlanOptions, planVersion } from '../plan/version.plan.js';
 import type { ReconcileReport } from '../reconcile/reconcile.interface.js';
 import { type RunRecord, RunStore } from '../runs/run.store.js';
 import type { SyncResult } from '../sync/family.runner.js';
@@ -76,6 +78,17 @@ export class SearchSyncService {
   reconcile(family: string, version?: number): Promise<ReconcileReport[]> {
     const { runner } = this.registry.get(family);
     return runner.exclusive(() => runner.sync.reconcile(version));
+  }
+
+  /**
+   * What a declared version would do before it is created (or while it backfills): its mapping and
+   * settings diff against the serving version, the documents it would hold, sampled rows side by side
+   * (serving against planned), the sampled documents its mapping refuses (bulk-loaded into a trial index,
+   * deleted afterwards) and an estimate of its backfill time measured now. Writes no state: no version
+   * registered, no row in the library's tables, no index left behind. Reads the whole table once.
+   */
+  plan(family: string, version: number, options: PlanOptions = {}): Promise<VersionPlanReport> {
+    return planVersion(this.registry.get(family).definition, this.context.sync, version, options);
   }
 
   /**

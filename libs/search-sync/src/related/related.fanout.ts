@@ -2,6 +2,7 @@ import { type SQL, sql } from 'drizzle-orm';
 import type { CapturedSource } from '../capture/captured.source.js';
 import { CHANGE_KEY_COLUMN, ROW_VERSION_COLUMN } from '../capture/change-capture.columns.js';
 import { keyOrderSql, keyValueOf, tupleSql } from '../capture/key.sql.js';
+import { transaction } from '../database/database.transaction.js';
 import type { SyncDatabase } from '../database/database.type.js';
 import { queryRows } from '../database/database.type.js';
 import { compareKeys } from '../keys/key.order.js';
@@ -51,7 +52,7 @@ export async function fanOutRelatedChanges(
     // One path at a time: a single semi-join per statement, which PostgreSQL plans as a hash join.
     for (const path of options.paths)
       touched += await touchParents(captured, table, parentsOf(path, table, queue, ids), options);
-    await db.transaction(async (tx) => {
+    await transaction(db, async (tx) => {
       await options.fence?.(tx as unknown as SyncDatabase);
       await tx.execute(sql`delete from ${queue} where id = any(${ids})`);
     });
@@ -75,7 +76,7 @@ async function touchParents(captured: CapturedSource, table: SQL, parents: SQL, 
         keyOrderSql(keys, (k) => sql`${table}.${ident(k.name)}`),
         sql`, `,
       )} limit ${options.parentsPerTouch ?? 2000}`;
-    const rows = await db.transaction(async (tx) => {
+    const rows = await transaction(db, async (tx) => {
       await options.fence?.(tx as unknown as SyncDatabase);
       return queryRows<Record<string, unknown>>(
         tx as unknown as SyncDatabase,

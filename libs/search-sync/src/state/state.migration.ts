@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { transaction } from '../database/database.transaction.js';
 import type { SyncDatabase } from '../database/database.type.js';
 import { assertSqlIdentifier } from '../utils/identifier.util.js';
 import { DEFAULT_STATE_SCHEMA } from './state.schema.js';
@@ -135,7 +136,7 @@ export async function installSearchSyncState(
   schemaName: string = DEFAULT_STATE_SCHEMA,
 ): Promise<void> {
   // The advisory lock serialises concurrent installers: `create ... if not exists` alone can race.
-  await db.transaction(async (tx) => {
+  await transaction(db, async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext('search-sync:install'))`);
     await tx.execute(sql.raw(searchSyncStateSql(schemaName)));
   });

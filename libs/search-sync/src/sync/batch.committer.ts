@@ -1,4 +1,5 @@
 import type { CheckpointStore } from '../checkpoints/checkpoint.store.js';
+import { transaction } from '../database/database.transaction.js';
 import type { SyncDatabase } from '../database/database.type.js';
 import { documentKey } from '../dead-letters/dead-letter.record.js';
 import type { DeadLetterStore } from '../dead-letters/dead-letter.store.js';
@@ -35,7 +36,7 @@ export class BatchCommitter {
     const failed = new Set(batch.deadLetters.map((d) => documentKey(d.version, d.documentId)));
     const resolveSuperseded = this.openDeadLetters;
     this.openDeadLetters ||= batch.deadLetters.length > 0;
-    await db.transaction(async (tx) => {
+    await transaction(db, async (tx) => {
       // First, so that an instance that lost its lease writes nothing at all.
       await fence?.(tx);
       if (resolveSuperseded) {
@@ -54,7 +55,7 @@ export class BatchCommitter {
   /** Pending transactions all of whose changes are applied leave the versions' checkpoints. */
   async settle(versions: readonly number[], finished: readonly number[], fence?: Fence): Promise<void> {
     const { db, family, checkpoints } = this.options;
-    await db.transaction(async (tx) => {
+    await transaction(db, async (tx) => {
       await fence?.(tx);
       await checkpoints.settle(tx, family, versions, finished);
     });

@@ -1,4 +1,5 @@
 import { SourceRows } from '../capture/source.rows.js';
+import { transaction } from '../database/database.transaction.js';
 import type { DeadLetterQuery } from '../dead-letters/dead-letter.interface.js';
 import { documentKey } from '../dead-letters/dead-letter.record.js';
 import { parseDocumentId } from '../keys/document-id.js';
@@ -61,7 +62,7 @@ export async function replayDeadLetters(
   failures.push(...result.deadLetters);
   const failed = new Set(failures.map((f) => documentKey(f.version, f.documentId)));
   const resolved = letters.filter((l) => !failed.has(documentKey(l.version, l.documentId))).map((l) => l.id);
-  await db.transaction(async (tx) => {
+  await transaction(db, async (tx) => {
     await options.fence?.(tx);
     await family.deadLetters.record(tx, name, failures);
     await family.deadLetters.resolve(tx, resolved);

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { type CapturedSource, onDatabase } from '../capture/captured.source.js';
 import { assertChangeCaptureInstalled } from '../capture/change-capture.migration.js';
 import { SourceRows } from '../capture/source.rows.js';
+import { transaction } from '../database/database.transaction.js';
 import type { SyncDatabase } from '../database/database.type.js';
 import { queryRows } from '../database/database.type.js';
 import { DefinitionChangedError } from '../errors/definition-changed.error.js';
@@ -70,7 +71,7 @@ export async function bootstrapFamily<T extends BootstrapTarget>(
   const notices: string[] = [];
   const keyField = keyFieldType(b.captured.source.keys);
   try {
-    await b.db.transaction(async (tx) => {
+    await transaction(b.db, async (tx) => {
       // Samples are read in the transaction: on a database with one connection (PGlite), a read beside
       // it would wait for that connection forever.
       const reader = new SourceRows(onDatabase(b.captured, tx));

@@ -1,4 +1,5 @@
 import { and, eq, ne, sql } from 'drizzle-orm';
+import { transaction } from '../database/database.transaction.js';
 import type { SyncDatabase } from '../database/database.type.js';
 import type { IndexOwner } from '../opensearch/index.owner.js';
 import {
@@ -135,7 +136,7 @@ export class VersionStore {
    */
   async promote(db: SyncDatabase, family: string, version: number): Promise<boolean> {
     const { versions } = this.tables;
-    return db.transaction(async (tx) => {
+    return transaction(db, async (tx) => {
       const promoted = await tx
         .update(versions)
         .set({ state: 'serving', promotedAt: sql`now()`, updatedAt: sql`now()` })

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { SearchSyncBootstrapError } from '../errors/bootstrap.error.js';
+import { ClusterUnavailableError } from '../errors/cluster-unavailable.error.js';
+import { DefinitionChangedError } from '../errors/definition-changed.error.js';
+import { LeaseBusyError } from '../errors/lease-busy.error.js';
+import { LifecycleRefusedError } from '../errors/lifecycle.error.js';
+import { StateNotInstalledError } from '../errors/state-not-installed.error.js';
+import { UnknownFamilyError } from '../errors/unknown-family.error.js';
+import { ExitCode, errorLine, exitCodeOf } from './cli.exit-codes.js';
+import { CommandLineError } from './command-line.error.js';
+
+describe('exit codes', () => {
+  it('maps each kind of failure to the code scripts rely on', () => {
+    expect(exitCodeOf(new CommandLineError('bad'))).toBe(ExitCode.usage);
+    expect(exitCodeOf(new UnknownFamilyError('x', ['products']))).toBe(ExitCode.usage);
+    expect(exitCodeOf(new StateNotInstalledError('search_sync'))).toBe(ExitCode.usage);
+    expect(exitCodeOf(new DefinitionChangedError('products', 2))).toBe(ExitCode.usage);
+    expect(exitCodeOf(LifecycleRefusedError.promote('products', 2, 'it is backfilling.'))).toBe(
+      ExitCode.refused,
+    );
+    expect(exitCodeOf(new LeaseBusyError('products', 'a:1'))).toBe(ExitCode.busy);
+    expect(exitCodeOf(new ClusterUnavailableError('connection refused'))).toBe(ExitCode.failed);
+    expect(exitCodeOf(new Error('anything else'))).toBe(ExitCode.failed);
+    expect(exitCodeOf('a thrown string')).toBe(ExitCode.failed);
+  });
+
+  it('judges a failed bootstrap by its cause: configuration is 2, an unreachable database is 1', () => {
+    expect(
+      exitCodeOf(new SearchSyncBootstrapError('P', 'products', new DefinitionChangedError('p', 1))),
+    ).toBe(ExitCode.usage);
+    expect(exitCodeOf(new SearchSyncBootstrapError('P', 'products', 'no SchedulerRegistry'))).toBe(
+      ExitCode.usage,
+    );
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    expect(exitCodeOf(new SearchSyncBootstrapError('P', 'products', refused))).toBe(ExitCode.failed);
+  });
+
+  it('prints one line, whatever lines the message has', () => {
+    expect(errorLine(new CommandLineError('first\n  second'))).toBe('search-sync: first second');
+    expect(errorLine('plain')).toBe('search-sync: plain');
+  });
+});

@@ -1,0 +1,72 @@
+import type { FamilyStatus } from '../nest/search-sync-status.interface.js';
+import type { VersionStatus } from '../sync/sync.interface.js';
+import { cell, formatSeconds, renderTable } from './table.render.js';
+
+const HEADERS = [
+  'version',
+  'index',
+  'state',
+  'checkpoint',
+  'pending',
+  'lag',
+  'documents',
+  'dead letters',
+  'backfill',
+];
+
+function documents(v: VersionStatus): string {
+  if (v.documents === null) return 'unknown';
+  const expected = v.expectedDocuments;
+  if (!expected || expected.matches) return String(v.documents);
+  return `${v.documents} (expected ${expected.min === expected.max ? expected.min : `${expected.min}-${expected.max}`})`;
+}
+
+function backfill(v: VersionStatus): string {
+  if (!v.backfill) return '';
+  const { done, total, etaSeconds } = v.backfill;
+  const percent = total > 0 ? Math.floor((done / total) * 100) : 100;
+  return `${percent}% (${done}/${total}${etaSeconds === null ? '' : `, ETA ${formatSeconds(etaSeconds)}`})`;
+}
+
+function alias(status: FamilyStatus): string {
+  if (!status.alias) return `alias ${status.family}: unknown (OpenSearch did not answer)`;
+  const { indexes, matches, serving } = status.alias;
+  const target = indexes.join(', ') || 'nothing';
+  return matches
+    ? `alias ${status.family} -> ${target}`
+    : `alias ${status.family} -> ${target}, but the state records ${serving?.index ?? 'no version'} as serving`;
+}
+
+function lastRun(status: FamilyStatus): string {
+  const run = status.lastRun;
+  if (!run) return 'no run yet';
+  const at = (run.finishedAt ?? run.startedAt).toISOString();
+  return `last run ${run.outcome} at ${at} (${run.changes} changes, ${run.deadLetters} dead letters)${run.error ? `: ${run.error}` : ''}`;
+}
+
+/** `status` as people read it: per family a heading line, then a table of its versions. */
+export function renderStatus(families: readonly FamilyStatus[]): string {
+  return families
+    .map((status) => {
+      const heading = `${status.family} (${status.className}) · ${alias(status)} · ${lastRun(status)}${status.running ? ' · running' : ''}`;
+      const rows = status.versions.map((v) => [
+        String(v.version),
+        v.index,
+        v.state,
+        v.checkpoint ? String(v.checkpoint.changeKey) : '-',
+        String(v.pendingChanges),
+        formatSeconds(v.lagSeconds),
+        documents(v),
+        String(v.deadLetters),
+        backfill(v),
+      ]);
+      const holder = status.horizon.holder;
+      const horizon = holder
+        ? [
+            `horizon held by pid ${holder.pid} (${holder.state}, since ${holder.since.toISOString()}): ${cell(holder.query)}`,
+          ]
+        : [];
+      return [heading, renderTable(HEADERS, rows), ...horizon].join('\n');
+    })
+    .join('\n\n');
+}
