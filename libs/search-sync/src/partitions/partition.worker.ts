@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { SourceRows } from '../capture/source.rows.js';
+import { transaction } from '../database/database.transaction.js';
 import { PartitionLostError } from '../errors/partition-lost.error.js';
 import type { PartitionEvent } from '../events/sync-event.interface.js';
 import type { LoadResult, SourceChange } from '../pipeline/pipeline.interface.js';
@@ -98,7 +99,7 @@ export class PartitionWorker {
       next?.catch(() => {});
       const letters = await this.load(page, target, loader, guard);
       await guard.confirm(() =>
-        db.transaction(async (tx) => {
+        transaction(db, async (tx) => {
           const moved =
             page.length === 0 ||
             (await this.store.advance(

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { transaction } from '../database/database.transaction.js';
 import type { FamilyContext } from '../sync/family.context.js';
 import type { Fence } from '../sync/sync.interface.js';
 import { lowWatermark } from './backfill.watermark.js';
@@ -90,7 +91,7 @@ export class PartitionedBackfill {
     // The watermark first: every row the partitions read is then at least as new as it.
     const watermark = lowWatermark(await captured.capture.bound(db), captured.keys);
     const cut = await this.cutter.cut(this.partitioning);
-    await db.transaction(async (tx) => {
+    await transaction(db, async (tx) => {
       await fence?.(tx);
       for (const version of missing) await this.store.plan(tx, name, version, { watermark, ...cut });
     });
@@ -104,7 +105,7 @@ export class PartitionedBackfill {
     for (const version of versions) {
       const plan = plans.get(version);
       if (!plan) continue;
-      const done = await db.transaction(async (tx) => {
+      const done = await transaction(db, async (tx) => {
         await fence?.(tx);
         if ((await this.store.remaining(tx, name, version)) > 0) return false;
         await this.family.checkpoints.advance(tx, name, [version], plan.watermark, captured.keys);
