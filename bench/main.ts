@@ -17,6 +17,7 @@ import { round } from './bench.stats.js';
 import { freshnessCase } from './cases/freshness.case.js';
 import { memoryCase } from './cases/memory.case.js';
 import { migrationCase } from './cases/migration.case.js';
+import { partitionsCase } from './cases/partitions.case.js';
 import { readsCase } from './cases/reads.case.js';
 import { relatedCase } from './cases/related.case.js';
 import { throughputCase } from './cases/throughput.case.js';
@@ -31,6 +32,7 @@ const CASES: readonly BenchCase[] = [
   freshnessCase,
   relatedCase,
   migrationCase,
+  partitionsCase,
 ];
 
 const USAGE = `npm run bench [-- --quick] [-- --case NAME ...]
