@@ -2,9 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@opensearch-project/opensearch';
 import type postgres from 'postgres';
+import { FamilySync } from 'search-sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCatalog } from '../src/catalog/catalog.seed.js';
-import { productsV1, productsV2 } from '../src/catalog/products.family.js';
+import { productsFamily, productsV1, productsV2 } from '../src/catalog/products.family.js';
 import { expectVersionsMatchSource } from './support/catalog.expect.js';
 import { writeRandomly } from './support/catalog.writers.js';
 import { eventually } from './support/eventually.js';
@@ -218,6 +219,27 @@ describe('partitioned backfill shared by application processes', () => {
       const b = await start(family, 'two-b');
       const sampler = startSampler(database, family);
       background.push(sampler);
+      // Status, read by any process, shows the partitions once planned (merging takes every one done,
+      // long after the plans appear).
+      await eventually(
+        async () => {
+          const plans =
+            await database.client`select 1 from search_sync.backfill_plans where family = ${family}`;
+          expect(plans).toHaveLength(2);
+        },
+        180_000,
+        50,
+      );
+      const observer = new FamilySync(
+        { ...productsFamily(family), backfill: { partitioned: true } },
+        { db: database.db, client },
+      );
+      const partitions = (await observer.status()).map((v) => v.backfill?.partitions);
+      for (const p of partitions) {
+        expect(p?.total).toBeGreaterThan(0);
+        expect(p!.done + p!.claimed + p!.waiting).toBe(p!.total);
+        for (const instance of p!.instances) expect(['two-a', 'two-b']).toContain(instance.holder);
+      }
       await eventually(async () => {
         const rows = await partitionsOf(database.client, family);
         expect(rows.length).toBeGreaterThan(0);
@@ -225,6 +247,8 @@ describe('partitioned backfill shared by application processes', () => {
       }, 180_000);
       await writers.stop();
       await expectCaughtUp(family);
+      // Once merged, the version's backfill is the ordinary stream's again: no partitions in status.
+      expect((await observer.status()).map((v) => v.backfill)).toEqual([null, null]);
       expect(await sampler.stop()).toBeGreaterThan(0);
       const holders = new Set((await partitionsOf(database.client, family)).map((r) => r.holder));
       expect(holders).toEqual(new Set(['two-a', 'two-b']));
