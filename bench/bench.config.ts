@@ -1,6 +1,6 @@
 import type { BulkLoaderOptions } from 'search-sync';
 
-export type BulkSettings = Omit<BulkLoaderOptions, 'retry'>;
+export type BulkSettings = Omit<BulkLoaderOptions, 'retry' | 'throttle'>;
 
 /**
  * The bulk settings every comparison uses on both sides (written out rather than taken from the library,

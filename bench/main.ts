@@ -18,6 +18,7 @@ import { freshnessCase } from './cases/freshness.case.js';
 import { memoryCase } from './cases/memory.case.js';
 import { migrationCase } from './cases/migration.case.js';
 import { partitionsCase } from './cases/partitions.case.js';
+import { pushbackCase } from './cases/pushback.case.js';
 import { readsCase } from './cases/reads.case.js';
 import { relatedCase } from './cases/related.case.js';
 import { throughputCase } from './cases/throughput.case.js';
@@ -32,6 +33,7 @@ const CASES: readonly BenchCase[] = [
   freshnessCase,
   relatedCase,
   migrationCase,
+  pushbackCase,
   partitionsCase,
 ];
 

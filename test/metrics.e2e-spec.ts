@@ -124,10 +124,13 @@ describe('Prometheus metrics in a Nest HTTP application (@willsoto/nestjs-promet
     expect(total(after, 'search_sync_bulk_request_duration_seconds_count', { family })).toBe(
       report.load.requests,
     );
-    // Every faulted item was retried, and counted under the status the proxy answered it with.
+    // Every faulted item was sent again: a 503 as a retry counted under its status, a 429 as pushback.
     expect(proxy.faulted).toBeGreaterThan(0);
     expect(total(after, 'search_sync_bulk_retries_total', { family })).toBe(report.load.retriedItems);
-    expect(report.load.retriedItems).toBeGreaterThanOrEqual(proxy.faulted);
+    expect(total(after, 'search_sync_bulk_pushback_items_total', { family })).toBe(
+      report.load.throttledItems,
+    );
+    expect(report.load.retriedItems + report.load.throttledItems).toBeGreaterThanOrEqual(proxy.faulted);
     const statuses = select(after, 'search_sync_bulk_retries_total', { family }).map((s) => s.labels.status);
     expect(statuses.every((status) => status === '429' || status === '503')).toBe(true);
     expect(value(after, 'search_sync_runs_total', { family, outcome: 'succeeded' })).toBe(1);

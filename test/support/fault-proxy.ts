@@ -3,10 +3,16 @@ import type { AddressInfo } from 'node:net';
 
 export interface FaultProxy {
   readonly url: string;
-  /** Share (0..1) of bulk items answered with 429 or 503 without reaching OpenSearch. */
+  /** Share (0..1) of bulk items answered with one of `faultStatuses` without reaching OpenSearch. */
   faultShare: number;
+  /** The statuses a faulted item is answered with, one drawn at random per item. Default 429 and 503. */
+  faultStatuses: readonly number[];
   /** Items faulted so far. */
   readonly faulted: number;
+  /** Share (0..1) of `_bulk` requests answered whole with a 429 (the write queue is full) without reaching OpenSearch. */
+  requestFaultShare: number;
+  /** Requests answered whole with a 429 so far. */
+  readonly requestsFaulted: number;
   /** How long each `_bulk` request is held before it is forwarded: a slow cluster. */
   bulkDelayMs: number;
   /** `_bulk` requests received so far. */
@@ -25,6 +31,7 @@ export interface FaultProxy {
 export async function startFaultProxy(target: string, faultShare = 0): Promise<FaultProxy> {
   const upstream = new URL(target);
   let faulted = 0;
+  let requestsFaulted = 0;
   let bulkRequests = 0;
   let port = 0;
   let server: Server;
@@ -70,6 +77,13 @@ export async function startFaultProxy(target: string, faultShare = 0): Promise<F
     if (isBulk) {
       bulkRequests++;
       if (state.bulkDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, state.bulkDelayMs));
+      if (Math.random() < state.requestFaultShare) {
+        requestsFaulted++;
+        const error = { type: 'rejected_execution_exception', reason: 'fault proxy: write queue full' };
+        res.writeHead(429, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { root_cause: [error], ...error }, status: 429 }));
+        return;
+      }
     }
     const faults = new Map<number, number>();
     let kept: string[][] = [];
@@ -81,7 +95,9 @@ export async function startFaultProxy(target: string, faultShare = 0): Promise<F
         ops.push(action === 'delete' ? [lines[i]] : [lines[i], lines[++i]]);
       }
       for (let i = 0; i < ops.length; i++) {
-        if (Math.random() < state.faultShare) faults.set(i, Math.random() < 0.5 ? 429 : 503);
+        if (Math.random() < state.faultShare) {
+          faults.set(i, state.faultStatuses[Math.floor(Math.random() * state.faultStatuses.length)]);
+        }
       }
       kept = ops.filter((_, i) => !faults.has(i));
       body = Buffer.from(kept.map((op) => `${op.join('\n')}\n`).join(''));
@@ -137,8 +153,13 @@ export async function startFaultProxy(target: string, faultShare = 0): Promise<F
       return `http://127.0.0.1:${port}`;
     },
     faultShare,
+    faultStatuses: [429, 503],
     get faulted() {
       return faulted;
+    },
+    requestFaultShare: 0,
+    get requestsFaulted() {
+      return requestsFaulted;
     },
     bulkDelayMs: 0,
     get bulkRequests() {

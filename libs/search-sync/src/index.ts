@@ -20,8 +20,10 @@ export * from './decorators/index.js';
 export * from './errors/index.js';
 export type {
   BatchEvent,
+  BulkPushbackEvent,
   BulkRequestEvent,
   BulkRetryEvent,
+  BulkThrottleEvent,
   LeaseEvent,
   OperationCount,
   OperationResult,
@@ -45,6 +47,7 @@ export { SearchSyncService } from './nest/search-sync.service.js';
 export type { SearchSyncModuleOptions } from './nest/search-sync-options.interface.js';
 export type { FamilyStatus } from './nest/search-sync-status.interface.js';
 export type { BulkLoaderOptions } from './opensearch/bulk.loader.js';
+export { DEFAULT_THROTTLE_OPTIONS, type ThrottleOptions } from './opensearch/bulk.throttle.js';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './opensearch/retry.policy.js';
 export type { BackfillOptions } from './partitions/backfill-options.interface.js';
 export type { PartitionInstanceProgress, PartitionProgress } from './partitions/partition.progress.js';

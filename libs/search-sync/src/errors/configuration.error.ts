@@ -1,7 +1,7 @@
 import { SearchSyncError } from './search-sync.error.js';
 import { messages } from './search-sync.messages.js';
 
-/** A family or version definition that cannot run; the message names the family and version. */
+/** A family, version or loader option that cannot run; the message names what to change. */
 export class SearchSyncConfigurationError extends SearchSyncError {
   static family(family: string, problem: string): SearchSyncConfigurationError {
     return new SearchSyncConfigurationError(messages.invalidFamily(family, problem));
@@ -9,5 +9,9 @@ export class SearchSyncConfigurationError extends SearchSyncError {
 
   static version(family: string, version: number, problem: string): SearchSyncConfigurationError {
     return new SearchSyncConfigurationError(messages.invalidVersion(family, version, problem));
+  }
+
+  static bulk(problem: string): SearchSyncConfigurationError {
+    return new SearchSyncConfigurationError(messages.invalidBulkOptions(problem));
   }
 }

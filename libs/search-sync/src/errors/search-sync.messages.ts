@@ -31,6 +31,8 @@ export const messages = {
   invalidFamily: (family: string, problem: string) => `Family "${family}": ${problem}`,
   invalidVersion: (family: string, version: number, problem: string) =>
     `Family "${family}", version ${version}: ${problem}`,
+  invalidBulkOptions: (problem: string) =>
+    `The bulk options cannot run: ${problem}. Change them in \`bulk\`.`,
   definitionChanged: (family: string, version: number) =>
     `Family "${family}", version ${version}: its mappings, settings, filter or transform changed since the ` +
     'version was created. Bump the version number to build a new index, or restore the old definition.',

@@ -8,6 +8,8 @@ import type { RunOutcome } from '../state/state.schema.js';
 export type SyncEvent =
   | BulkRequestEvent
   | BulkRetryEvent
+  | BulkPushbackEvent
+  | BulkThrottleEvent
   | OperationsEvent
   | BatchEvent
   | RunEvent
@@ -34,6 +36,29 @@ export interface BulkRetryEvent {
   /** The item's (or the whole request's) HTTP status; null when no answer came. */
   readonly status: number | null;
   readonly items: number;
+}
+
+/**
+ * Items the cluster pushed back (a 429: its write queue is full) sent again once the throttle slowed
+ * down: unlike a retry, they cost no retry attempt.
+ */
+export interface BulkPushbackEvent {
+  readonly type: 'bulk-pushback';
+  readonly family: string;
+  readonly items: number;
+}
+
+/**
+ * The loader's pace changed: down at a pushback, up step by step as requests go through again. The
+ * figures are the new bounds: requests in flight, and operations and bytes per request.
+ */
+export interface BulkThrottleEvent {
+  readonly type: 'bulk-throttle';
+  readonly family: string;
+  readonly direction: 'down' | 'up';
+  readonly concurrency: number;
+  readonly operations: number;
+  readonly bytes: number;
 }
 
 /** How a document operation ended: written, already there (newer, or deleted), or a dead letter. */
@@ -94,4 +119,6 @@ export interface PartitionEvent {
 type WithoutFamily<E> = E extends unknown ? Omit<E, 'family'> : never;
 
 /** What a bulk loader reports; the family that owns the loader adds its name. */
-export type LoaderEvent = WithoutFamily<BulkRequestEvent | BulkRetryEvent | OperationsEvent>;
+export type LoaderEvent = WithoutFamily<
+  BulkRequestEvent | BulkRetryEvent | BulkPushbackEvent | BulkThrottleEvent | OperationsEvent
+>;

@@ -72,6 +72,12 @@ describe('createSearchSyncMetrics', () => {
     });
     metrics.observe({ type: 'bulk-retry', family, status: 429, items: 7 });
     metrics.observe({ type: 'bulk-retry', family, status: null, items: 2 });
+    metrics.observe({ type: 'bulk-pushback', family, items: 40 });
+    metrics.observe({ type: 'bulk-pushback', family, items: 2 });
+    const pace = { type: 'bulk-throttle', family, concurrency: 1, operations: 500, bytes: 1 } as const;
+    metrics.observe({ ...pace, direction: 'down' });
+    metrics.observe({ ...pace, direction: 'down' });
+    metrics.observe({ ...pace, direction: 'up' });
     metrics.observe({ type: 'run', family, outcome: 'succeeded', durationSeconds: 1.5 });
     metrics.observe({ type: 'run', family, outcome: 'skipped', durationSeconds: 0 });
 
@@ -104,6 +110,11 @@ describe('createSearchSyncMetrics', () => {
     ).toBe(1);
     expect(sample(text, 'search_sync_bulk_retries_total{family="products",status="429"}')).toBe(7);
     expect(sample(text, 'search_sync_bulk_retries_total{family="products",status="none"}')).toBe(2);
+    expect(sample(text, 'search_sync_bulk_pushback_items_total{family="products"}')).toBe(42);
+    expect(sample(text, 'search_sync_bulk_throttle_changes_total{family="products",direction="down"}')).toBe(
+      2,
+    );
+    expect(sample(text, 'search_sync_bulk_throttle_changes_total{family="products",direction="up"}')).toBe(1);
     expect(sample(text, 'search_sync_runs_total{family="products",outcome="succeeded"}')).toBe(1);
     expect(sample(text, 'search_sync_runs_total{family="products",outcome="skipped"}')).toBe(1);
     expect(sample(text, 'search_sync_run_duration_seconds_sum{family="products",outcome="succeeded"}')).toBe(

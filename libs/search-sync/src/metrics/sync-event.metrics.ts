@@ -22,6 +22,8 @@ export class SyncEventMetrics {
   private readonly deadLetters: Counter<'family' | 'version' | 'error_type'>;
   private readonly bulkDuration: Histogram<'family' | 'status'>;
   private readonly retries: Counter<'family' | 'status'>;
+  private readonly pushbacks: Counter<'family'>;
+  private readonly throttleChanges: Counter<'family' | 'direction'>;
   private readonly runs: Counter<'family' | 'outcome'>;
   private readonly runDuration: Histogram<'family' | 'outcome'>;
   private readonly leaseHeld: Gauge<'family'>;
@@ -58,6 +60,18 @@ export class SyncEventMetrics {
       name: names.claim('bulk_retries_total'),
       help: 'Bulk items sent again after a transient failure, by the HTTP status they failed with.',
       labelNames: ['family', 'status'],
+    });
+    this.pushbacks = new Counter({
+      ...common,
+      name: names.claim('bulk_pushback_items_total'),
+      help: 'Bulk items the cluster pushed back (429) sent again once the loader slowed down: they cost no retry attempt.',
+      labelNames: ['family'],
+    });
+    this.throttleChanges = new Counter({
+      ...common,
+      name: names.claim('bulk_throttle_changes_total'),
+      help: 'Changes of the bulk pace (requests in flight, request size): down at a pushback, up as requests go through.',
+      labelNames: ['family', 'direction'],
     });
     this.runs = new Counter({
       ...common,
@@ -104,6 +118,12 @@ export class SyncEventMetrics {
         return;
       case 'bulk-retry':
         this.retries.inc({ family, status: event.status ?? NO_STATUS }, event.items);
+        return;
+      case 'bulk-pushback':
+        this.pushbacks.inc({ family }, event.items);
+        return;
+      case 'bulk-throttle':
+        this.throttleChanges.inc({ family, direction: event.direction });
         return;
       case 'run':
         this.runs.inc({ family, outcome: event.outcome });

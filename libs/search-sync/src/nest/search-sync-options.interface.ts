@@ -15,7 +15,8 @@ export interface SearchSyncModuleOptions {
   /** Batches being loaded while the next is read. Default 2. */
   readonly batchesInFlight?: number;
   /**
-   * Bulk request bounds, requests in flight and retry policy. While a backfill streams beside live
+   * Bulk request bounds, requests in flight, retry policy and how pushback (429) slows the loader down
+   * (see the README's "Bulk loading, retries and pushback"). While a backfill streams beside live
    * versions it has `concurrency - 1` requests of its own (at least 1) besides the live versions' own.
    */
   readonly bulk?: Partial<BulkLoaderOptions>;

@@ -25,6 +25,9 @@ export interface BulkItemResponse {
   };
 }
 
+/** The error type of operations whose whole request failed (no answer, or a 429/5xx for all of it). */
+export const REQUEST_FAILED = 'request_failed';
+
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 
 // Most items end one of these ways: shared, rather than one object per item.
@@ -43,6 +46,18 @@ export function classifyItem(action: OperationAction, item: BulkItemResponse): I
   const reason = [error?.reason, error?.caused_by?.reason].filter(Boolean).join(': ') || `HTTP ${status}`;
   if (RETRYABLE_STATUS.has(status)) return { kind: 'retryable', status, errorType, reason };
   return { kind: 'rejected', status, errorType, reason };
+}
+
+/**
+ * Whether a transient failure is the cluster pushing back (its write queue is full: a 429, or a
+ * `rejected_execution_exception`, `es_`-prefixed on Elasticsearch), rather than failing: the bulk throttle
+ * slows down for it.
+ */
+export function isPushback(outcome: ItemOutcome): boolean {
+  return (
+    outcome.kind === 'retryable' &&
+    (outcome.status === 429 || outcome.errorType.endsWith('rejected_execution_exception'))
+  );
 }
 
 /**

@@ -1,56 +1,10 @@
-import { type Client, errors } from '@opensearch-project/opensearch';
+import { errors } from '@opensearch-project/opensearch';
 import { describe, expect, it } from 'vitest';
 import { ClusterUnavailableError } from '../errors/cluster-unavailable.error.js';
 import type { LoaderEvent } from '../events/sync-event.interface.js';
 import type { IndexOperation } from '../pipeline/pipeline.interface.js';
 import { BulkLoader } from './bulk.loader.js';
-
-type Answer = (lines: { action: string; id: string; version: number }[]) => number[] | Error;
-
-/** A client whose bulk answers come from `answer`, recording every request it gets. */
-function fakeClient(answer: Answer) {
-  const requests: { action: string; id: string; version: number }[][] = [];
-  const bodies: string[] = [];
-  const client = {
-    async bulk({ body }: { body: string }) {
-      bodies.push(body);
-      const lines = body
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line));
-      const ops: { action: string; id: string; version: number }[] = [];
-      for (let i = 0; i < lines.length; i++) {
-        const [action, meta] = Object.entries(lines[i])[0] as [string, { _id: string; version: number }];
-        ops.push({ action, id: meta._id, version: meta.version });
-        if (action === 'index') i++;
-      }
-      requests.push(ops);
-      const statuses = answer(ops);
-      if (statuses instanceof Error) throw statuses;
-      return {
-        body: {
-          items: statuses.map((status, i) => ({
-            [ops[i].action]:
-              status < 300
-                ? { status }
-                : { status, error: { type: `type_${status}`, reason: `reason ${status}` } },
-          })),
-        },
-      };
-    },
-  };
-  return { client: client as unknown as Client, requests, bodies };
-}
-
-const ops = (n: number, action: 'index' | 'delete' = 'index'): IndexOperation[] =>
-  Array.from({ length: n }, (_, i) => ({
-    version: 1,
-    index: 'idx',
-    id: String(i),
-    action,
-    rowVersion: 100 + i,
-    document: action === 'index' ? { n: i, text: 'x'.repeat(100) } : undefined,
-  }));
+import { fakeClient, ops } from './bulk-client.test-fixture.js';
 
 const fastRetry = { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 2, maxElapsedMs: 1000 };
 
@@ -105,7 +59,7 @@ describe('BulkLoader', () => {
     expect(result.stats).toMatchObject({ alreadyNewer: 2, alreadyDeleted: 3 });
   });
 
-  it('retries only the items answered 429 or 503, and dead-letters a mapping error at once', async () => {
+  it('sends again only the items answered 429 or 503, and dead-letters a mapping error at once', async () => {
     let call = 0;
     const { client, requests } = fakeClient((o) => {
       call++;
@@ -122,16 +76,28 @@ describe('BulkLoader', () => {
       errorType: 'type_400',
       attempts: 1,
     });
-    expect(result.stats).toMatchObject({ succeeded: 5, retriedItems: 3, rejected: 1 });
+    // The 429 is pushback: sent again without costing an attempt, and counted apart from the retries.
+    expect(result.stats).toMatchObject({ succeeded: 5, retriedItems: 2, throttledItems: 1, rejected: 1 });
   });
 
-  it('dead-letters items still rejected when retries run out, if the cluster answers otherwise', async () => {
-    const { client, requests } = fakeClient((o) => o.map((op) => (op.id === '2' ? 429 : 201)));
+  it('dead-letters items still failing when retries run out, if the cluster answers otherwise', async () => {
+    const { client, requests } = fakeClient((o) => o.map((op) => (op.id === '2' ? 503 : 201)));
     const result = await new BulkLoader(client, { retry: fastRetry }).load(ops(4));
     expect(requests).toHaveLength(4);
     expect(result.deadLetters).toMatchObject([
+      { documentId: '2', errorType: 'retries_exhausted', attempts: 4, statusCode: 503 },
+    ]);
+    // With the throttle off, a 429 is a transient failure like any other: it costs attempts.
+    const pushing = fakeClient((o) => o.map((op) => (op.id === '2' ? 429 : 201)));
+    const unthrottled = await new BulkLoader(pushing.client, {
+      retry: fastRetry,
+      throttle: { enabled: false },
+    }).load(ops(4));
+    expect(pushing.requests).toHaveLength(4);
+    expect(unthrottled.deadLetters).toMatchObject([
       { documentId: '2', errorType: 'retries_exhausted', attempts: 4, statusCode: 429 },
     ]);
+    expect(unthrottled.stats).toMatchObject({ retriedItems: 3, throttledItems: 0 });
   });
 
   it('fails the whole load when the cluster cannot be reached, instead of dead-lettering', async () => {
@@ -219,8 +185,11 @@ describe('BulkLoader', () => {
     expect(sent.map((e) => [e.status, e.operations])).toEqual(requests.map((r) => [200, r.length]));
     expect(sent.every((e) => e.durationSeconds >= 0 && e.bytes > 0)).toBe(true);
     expect(events.filter((e) => e.type === 'bulk-retry')).toEqual([
-      { type: 'bulk-retry', status: 429, items: 1 },
       { type: 'bulk-retry', status: 503, items: 1 },
+    ]);
+    expect(events.filter((e) => e.type === 'bulk-pushback')).toEqual([{ type: 'bulk-pushback', items: 1 }]);
+    expect(events.filter((e) => e.type === 'bulk-throttle')).toEqual([
+      { type: 'bulk-throttle', direction: 'down', concurrency: 1, operations: 500, bytes: 2621440 },
     ]);
     const outcomes = events.filter((e) => e.type === 'operations');
     expect(outcomes).toHaveLength(1);

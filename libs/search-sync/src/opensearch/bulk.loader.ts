@@ -1,28 +1,22 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@opensearch-project/opensearch';
-import type { Bulk_RequestBody } from '@opensearch-project/opensearch/api/index.js';
+import { deadLetterRecord } from '../dead-letters/dead-letter.record.js';
 import { ClusterUnavailableError } from '../errors/cluster-unavailable.error.js';
 import { OperationTally } from '../events/operation.tally.js';
 import type { LoaderEvent } from '../events/sync-event.interface.js';
-import type { DeadLetterRecord, IndexOperation, LoadResult } from '../pipeline/pipeline.interface.js';
-import { Semaphore } from '../utils/semaphore.util.js';
-import {
-  type BulkItemResponse,
-  classifyItem,
-  type ItemOutcome,
-  isRetryableRequestError,
-  requestRefusal,
-} from './bulk.classify.js';
-import { observeRetries, timed } from './bulk.observe.js';
-import {
-  type BulkRequest,
-  cutRequests,
-  deadLetter,
-  part,
-  type RequestItem,
-  type Serialised,
-  serialiseAll,
-} from './bulk.request.js';
+import { emptyLoadStats } from '../pipeline/load.stats.js';
+import type {
+  DeadLetterRecord,
+  IndexOperation,
+  LoadResult,
+  LoadStats,
+} from '../pipeline/pipeline.interface.js';
+import { type ItemOutcome, isPushback, REQUEST_FAILED } from './bulk.classify.js';
+import { observeRetries } from './bulk.observe.js';
+import { BulkPacer } from './bulk.pacer.js';
+import { type BulkRequest, type RequestItem, type Serialised, serialiseAll } from './bulk.request.js';
+import { BulkSender } from './bulk.sender.js';
+import { DEFAULT_THROTTLE_OPTIONS, type ThrottleOptions, throttleConfig } from './bulk.throttle.js';
 import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.policy.js';
 
 export interface BulkLoaderOptions {
@@ -33,6 +27,11 @@ export interface BulkLoaderOptions {
   /** Bulk requests in flight at once, across every batch this loader serves. */
   readonly concurrency: number;
   readonly retry: RetryPolicy;
+  /**
+   * How the loader slows down below `concurrency` and `maxOperations`/`maxBytes` when the cluster pushes
+   * back (429), and recovers; the fields not given take their defaults.
+   */
+  readonly throttle: Partial<ThrottleOptions>;
 }
 
 export const DEFAULT_BULK_OPTIONS: BulkLoaderOptions = {
@@ -40,9 +39,8 @@ export const DEFAULT_BULK_OPTIONS: BulkLoaderOptions = {
   maxBytes: 5 * 1024 * 1024,
   concurrency: 2,
   retry: DEFAULT_RETRY_POLICY,
+  throttle: DEFAULT_THROTTLE_OPTIONS,
 };
-
-const REQUEST_FAILED = 'request_failed';
 
 const RESULTS = {
   succeeded: 'succeeded',
@@ -50,86 +48,70 @@ const RESULTS = {
   alreadyDeleted: 'already_deleted',
 } as const;
 
-// Only what classification needs: a clean response carries a status per item and nothing else.
-const FILTER_PATH = 'errors,items.*.status,items.*.error';
+/** An item to send again: a pushback (while the throttle is on) costs it no attempt. */
+interface Again {
+  readonly request: BulkRequest;
+  readonly item: RequestItem;
+  readonly outcome: Extract<ItemOutcome, { kind: 'retryable' }>;
+  readonly costsAttempt: boolean;
+}
 
 /**
  * Loads operations with the bulk API. Every write carries the row version as an external version, so
  * replays and retries can never move a document backwards. Items that fail for a transient reason are
- * retried alone with backoff; what fails for good comes back as dead letters. When nothing gets through
- * at all (the cluster is down), it throws instead, so the caller keeps its checkpoints.
+ * retried alone with backoff; what fails for good comes back as dead letters. When the cluster pushes
+ * back, the throttle sends fewer and smaller requests until it recovers. When nothing gets through at
+ * all (the cluster is down), it throws instead, so the caller keeps its checkpoints.
  */
 export class BulkLoader {
   private readonly options: BulkLoaderOptions;
-  private readonly inFlight: Semaphore;
+  private readonly pacer: BulkPacer;
 
   constructor(
-    private readonly client: Client,
+    client: Client,
     options: Partial<BulkLoaderOptions> = {},
     private readonly random: () => number = Math.random,
-    /** Told of each request, each round of retries and each load's outcomes (metrics). */
+    /** Told of each request, each round of retries, each change of pace and each load's outcomes. */
     private readonly observe?: (event: LoaderEvent) => void,
     /**
      * Called synchronously just before each request is sent (a retry and a split half included); what it
      * throws stops the load. A partition's claim checks its deadline here.
      */
-    private readonly beforeSend?: () => void,
+    beforeSend?: () => void,
   ) {
     this.options = { ...DEFAULT_BULK_OPTIONS, ...options };
-    this.inFlight = new Semaphore(this.options.concurrency);
+    const throttle = throttleConfig(this.options, this.options.throttle);
+    this.pacer = new BulkPacer(new BulkSender(client, observe, beforeSend), throttle, observe);
   }
 
   async load(operations: readonly IndexOperation[], halt?: AbortSignal): Promise<LoadResult> {
-    const stats = {
-      requests: 0,
-      bytes: 0,
-      succeeded: 0,
-      alreadyNewer: 0,
-      alreadyDeleted: 0,
-      retriedItems: 0,
-      rejected: 0,
-    };
+    const stats: { -readonly [K in keyof LoadStats]: LoadStats[K] } = emptyLoadStats();
+    const policy = this.options.retry;
     const deadLetters: DeadLetterRecord[] = [];
     const tally = this.observe && new OperationTally();
-    // Serialised while the requests are cut, so that no more than a request's strings are alive at once.
+    // Serialised as the requests are cut, so that no more than the requests' strings are alive at once.
     let pending: Iterable<Serialised> = serialiseAll(operations, deadLetters);
-    const started = Date.now();
     let anyDelivered = false;
-    for (let attempt = 1; ; attempt++) {
-      const retry: {
-        request: BulkRequest;
-        item: RequestItem;
-        outcome: Extract<ItemOutcome, { kind: 'retryable' }>;
-      }[] = [];
-      const requests = cutRequests(pending, this.options.maxOperations, this.options.maxBytes);
-      if (requests.length === 0) break;
-      const outcomes = await Promise.all(
-        requests.map((request) =>
-          this.inFlight.run(() => {
-            // Checked when a request gets its slot, not when it was cut: a lost lease stops what queues.
-            halt?.throwIfAborted();
-            this.beforeSend?.();
-            return this.send(request);
-          }),
-        ),
-      );
-      for (const request of requests) {
+    let retryingSince: number | null = null;
+    let pushbackRounds = 0;
+    for (;;) {
+      const again: Again[] = [];
+      for (const { request, outcomes } of await this.pacer.sendRound(pending, halt)) {
         stats.requests++;
         stats.bytes += request.bytes;
-      }
-      outcomes.forEach((requestOutcomes, r) => {
-        const request = requests[r];
-        requestOutcomes.forEach((outcome, i) => {
+        outcomes.forEach((outcome, i) => {
           const item = request.items[i];
           switch (outcome.kind) {
-            case 'retryable':
-              retry.push({ request, item, outcome });
+            case 'retryable': {
+              const costsAttempt = !(this.pacer.throttled && isPushback(outcome));
+              again.push({ request, item, outcome, costsAttempt });
               return;
+            }
             case 'rejected':
               anyDelivered = true;
               stats.rejected++;
               deadLetters.push(
-                deadLetter(item.op, outcome.errorType, outcome.reason, outcome.status, attempt),
+                deadLetterRecord(item.op, outcome.errorType, outcome.reason, outcome.status, item.attempts),
               );
               return;
             default:
@@ -138,39 +120,61 @@ export class BulkLoader {
               tally?.add(item.op.version, item.op.action, RESULTS[outcome.kind]);
           }
         });
-      });
-      if (retry.length === 0) break;
-      const delay = backoffDelay(this.options.retry, attempt, this.random);
-      const exhausted =
-        attempt >= this.options.retry.maxAttempts ||
-        Date.now() - started + delay > this.options.retry.maxElapsedMs;
-      if (exhausted) {
-        const last = retry[0].outcome;
+      }
+      if (again.length === 0) break;
+      // The time budget runs from the first failure: a batch that waited for slots has not retried yet.
+      retryingSince ??= Date.now();
+      pushbackRounds = again.some((a) => !a.costsAttempt) ? pushbackRounds + 1 : 0;
+      const attempts = again.reduce(
+        (most, a) => (a.costsAttempt ? Math.max(most, a.item.attempts) : most),
+        0,
+      );
+      const delay = Math.max(
+        attempts > 0 ? backoffDelay(policy, attempts, this.random) : 0,
+        pushbackRounds > 0 ? backoffDelay(policy, pushbackRounds, this.random) : 0,
+      );
+      const outOfTime = Date.now() - retryingSince + delay > policy.maxElapsedMs;
+      const isExhausted = (a: Again) =>
+        outOfTime || (a.costsAttempt && a.item.attempts >= policy.maxAttempts);
+      const exhausted = again.filter(isExhausted);
+      if (exhausted.length > 0) {
+        const last = exhausted[0].outcome;
         // A request that never got an answer means the cluster, not the document, is the problem.
-        if (!anyDelivered || retry.some((r) => r.outcome.errorType === REQUEST_FAILED)) {
+        if (!anyDelivered || exhausted.some((a) => a.outcome.errorType === REQUEST_FAILED)) {
+          const most = exhausted.reduce((n, a) => Math.max(n, a.item.attempts), 0);
           throw new ClusterUnavailableError(
-            `${retry.length} of ${operations.length} operations still failing after ${attempt} attempts; last: ${last.reason}`,
+            `${exhausted.length} of ${operations.length} operations still failing after ${most} attempts` +
+              `${outOfTime ? ` and ${Date.now() - retryingSince} ms of retries` : ''}; last: ${last.reason}`,
           );
         }
-        for (const { item, outcome } of retry) {
+        for (const { item, outcome } of exhausted) {
           deadLetters.push(
-            deadLetter(
+            deadLetterRecord(
               item.op,
               'retries_exhausted',
               `${outcome.errorType}: ${outcome.reason}`,
               outcome.status,
-              attempt,
+              item.attempts,
             ),
           );
         }
-        break;
       }
-      stats.retriedItems += retry.length;
-      if (this.observe) observeRetries(this.observe, retry);
+      const next = exhausted.length === 0 ? again : again.filter((a) => !isExhausted(a));
+      if (next.length === 0) break;
+      const retried = next.filter((a) => a.costsAttempt);
+      stats.retriedItems += retried.length;
+      stats.throttledItems += next.length - retried.length;
+      if (this.observe) {
+        observeRetries(this.observe, retried);
+        if (next.length > retried.length) {
+          this.observe({ type: 'bulk-pushback', items: next.length - retried.length });
+        }
+      }
       await sleep(delay, undefined, { signal: halt }).catch(() => halt?.throwIfAborted());
-      pending = retry.map(({ request, item }) => ({
+      pending = next.map(({ request, item, costsAttempt }) => ({
         op: item.op,
         bytes: item.bytes,
+        attempts: costsAttempt ? item.attempts + 1 : item.attempts,
         body: request.body.slice(item.start, item.end),
       }));
     }
@@ -179,46 +183,5 @@ export class BulkLoader {
       this.observe?.({ type: 'operations', counts: tally.toArray() });
     }
     return { deadLetters, stats };
-  }
-
-  private async send(request: BulkRequest): Promise<ItemOutcome[]> {
-    const { items } = request;
-    try {
-      // The client sends a string body as it is: operations are serialised once, when planned.
-      const body = request.body as unknown as Bulk_RequestBody;
-      const response = await timed(this.observe, request, () =>
-        this.client.bulk({ body, filter_path: FILTER_PATH }),
-      );
-      const answers = (response.body as { items?: Record<string, BulkItemResponse>[] }).items ?? [];
-      if (answers.length !== items.length) {
-        throw new ClusterUnavailableError(
-          `a bulk response held ${answers.length} items for ${items.length} operations`,
-        );
-      }
-      return answers.map((answer, i) => classifyItem(items[i].op.action, Object.values(answer)[0]));
-    } catch (error) {
-      const refused = requestRefusal(error);
-      if (refused) return this.isolate(request, refused);
-      if (!isRetryableRequestError(error)) throw error;
-      const status = (error as { statusCode?: number }).statusCode ?? null;
-      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      return items.map(() => ({ kind: 'retryable', status, errorType: REQUEST_FAILED, reason }));
-    }
-  }
-
-  /**
-   * A request refused whole (an `_id` or a line OpenSearch cannot take fails every operation in it) is
-   * split in halves and sent again until the refused operations stand alone: they are rejected, and
-   * the others go through. One bad row never blocks the rest.
-   */
-  private async isolate(request: BulkRequest, refused: ItemOutcome & { kind: 'rejected' }) {
-    if (request.items.length === 1) return [refused];
-    const half = Math.ceil(request.items.length / 2);
-    // One after the other: the halves share the request's slot among those in flight.
-    this.beforeSend?.();
-    const first = await this.send(part(request, 0, half));
-    this.beforeSend?.();
-    const second = await this.send(part(request, half, request.items.length));
-    return [...first, ...second];
   }
 }

@@ -1,3 +1,4 @@
+import { deadLetterRecord } from '../dead-letters/dead-letter.record.js';
 import { documentIdRefusal } from '../keys/document-id.js';
 import type { DeadLetterRecord, IndexOperation } from '../pipeline/pipeline.interface.js';
 import { SYNC_FIELD } from './index.manager.js';
@@ -13,12 +14,15 @@ export interface Serialised {
   readonly op: IndexOperation;
   readonly body: string;
   readonly bytes: number;
+  /** Sends that counted against the retry policy, this one included (a pushback costs none). */
+  readonly attempts: number;
 }
 
 /** An operation in a request: where its lines sit in the request's body, so a retry can cut them out. */
 export interface RequestItem {
   readonly op: IndexOperation;
   readonly bytes: number;
+  readonly attempts: number;
   readonly start: number;
   readonly end: number;
 }
@@ -41,7 +45,7 @@ export function* serialiseAll(
   for (const op of operations) {
     const serialised = serialise(op);
     if ('errorType' in serialised)
-      deadLetters.push(deadLetter(op, serialised.errorType, serialised.reason, null, 1));
+      deadLetters.push(deadLetterRecord(op, serialised.errorType, serialised.reason, null, 1));
     else yield serialised;
   }
 }
@@ -56,7 +60,7 @@ function serialise(op: IndexOperation): Serialised | { errorType: string; reason
   if (refusal) return { errorType: 'invalid_document_id', reason: refusal };
   const meta = `{"${op.action}":{"_index":${JSON.stringify(op.index)},"_id":${JSON.stringify(op.id)},"version":${op.externalVersion ?? op.rowVersion},"version_type":"external_gte"}}\n`;
   const metaBytes = Buffer.byteLength(meta);
-  if (op.action === 'delete') return { op, body: meta, bytes: metaBytes };
+  if (op.action === 'delete') return { op, body: meta, bytes: metaBytes, attempts: 1 };
   let document: string | undefined;
   try {
     document = JSON.stringify(op.document);
@@ -68,11 +72,12 @@ function serialise(op: IndexOperation): Serialised | { errorType: string; reason
   // Adds the library's own fields (see SYNC_FIELD) to the serialised document without parsing it again.
   const key = op.keyField === undefined ? '' : `,"key":${JSON.stringify(op.keyField)}`;
   const fields = `{"${SYNC_FIELD}":{"version":${op.rowVersion}${key}}`;
-  if (document === '{}') return { op, body: `${meta}${fields}}\n`, bytes: metaBytes + fields.length + 2 };
+  if (document === '{}')
+    return { op, body: `${meta}${fields}}\n`, bytes: metaBytes + fields.length + 2, attempts: 1 };
   // `fields` is ASCII, so its length is its byte count; the document is counted as it came (its '{'
   // becomes the ',' after the fields, and a newline follows).
   const bytes = metaBytes + fields.length + Buffer.byteLength(document) + 1;
-  return { op, body: `${meta}${fields},${document.slice(1)}\n`, bytes };
+  return { op, body: `${meta}${fields},${document.slice(1)}\n`, bytes, attempts: 1 };
 }
 
 /** Items `[from, to)` of a request as a request of their own. */
@@ -86,51 +91,37 @@ export function part(request: BulkRequest, from: number, to: number): BulkReques
   };
 }
 
-export function deadLetter(
-  op: IndexOperation,
-  errorType: string,
-  reason: string,
-  statusCode: number | null,
-  attempts: number,
-): DeadLetterRecord {
-  return {
-    version: op.version,
-    documentId: op.id,
-    operation: op.action,
-    document: op.document ?? null,
-    errorType,
-    reason,
-    statusCode,
-    attempts,
-    rowVersion: op.rowVersion,
-  };
-}
+/**
+ * Cuts operations into requests bounded by count and bytes, one request at a time and keeping their
+ * order, so each request can be cut at the bounds of the moment it is sent (the bulk throttle moves
+ * them) and only the requests in flight are held as joined bodies.
+ */
+export class RequestCutter {
+  private next: IteratorResult<Serialised>;
 
-/** Cuts operations into requests bounded by count and bytes, keeping their order, and joins each body. */
-export function cutRequests(
-  items: Iterable<Serialised>,
-  maxOperations: number,
-  maxBytes: number,
-): BulkRequest[] {
-  const requests: BulkRequest[] = [];
-  let current: Serialised[] = [];
-  let bytes = 0;
-  const cut = () => {
-    let offset = 0;
-    const cutItems = current.map(({ op, body, bytes }): RequestItem => {
-      const start = offset;
-      offset += body.length;
-      return { op, bytes, start, end: offset };
-    });
-    requests.push({ body: current.map((item) => item.body).join(''), bytes, items: cutItems });
-    current = [];
-    bytes = 0;
-  };
-  for (const item of items) {
-    if (current.length > 0 && (current.length >= maxOperations || bytes + item.bytes > maxBytes)) cut();
-    current.push(item);
-    bytes += item.bytes;
+  constructor(private readonly items: Iterator<Serialised>) {
+    this.next = items.next();
   }
-  if (current.length > 0) cut();
-  return requests;
+
+  get done(): boolean {
+    return this.next.done === true;
+  }
+
+  /** The next request: as many operations as the bounds allow, and at least one (a larger one goes alone). */
+  cut(maxOperations: number, maxBytes: number): BulkRequest | null {
+    const items: RequestItem[] = [];
+    const bodies: string[] = [];
+    let bytes = 0;
+    let offset = 0;
+    while (!this.next.done) {
+      const { op, body, bytes: itemBytes, attempts } = this.next.value;
+      if (items.length > 0 && (items.length >= maxOperations || bytes + itemBytes > maxBytes)) break;
+      items.push({ op, bytes: itemBytes, attempts, start: offset, end: offset + body.length });
+      bodies.push(body);
+      offset += body.length;
+      bytes += itemBytes;
+      this.next = this.items.next();
+    }
+    return items.length === 0 ? null : { body: bodies.join(''), bytes, items };
+  }
 }

@@ -1,10 +1,13 @@
 /** How failed bulk items are retried: exponential backoff with full jitter, bounded in attempts and time. */
 export interface RetryPolicy {
-  /** Attempts per operation, the first included. */
+  /** Attempts per operation, the first included. A pushback costs none while the throttle is on. */
   readonly maxAttempts: number;
   readonly baseDelayMs: number;
   readonly maxDelayMs: number;
-  /** Total time spent retrying one batch before giving up on what still fails. */
+  /**
+   * Time one load (a batch) may spend retrying, from its first failure, before giving up on what still
+   * fails; operations pushed back are bounded by it too.
+   */
   readonly maxElapsedMs: number;
 }
 

@@ -42,6 +42,7 @@ const stats = (succeeded: number): LoadStats => ({
   alreadyNewer: 0,
   alreadyDeleted: 0,
   retriedItems: 0,
+  throttledItems: 0,
   rejected: 0,
 });
 

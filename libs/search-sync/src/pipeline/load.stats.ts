@@ -8,6 +8,7 @@ export const emptyLoadStats = (): LoadStats => ({
   alreadyNewer: 0,
   alreadyDeleted: 0,
   retriedItems: 0,
+  throttledItems: 0,
   rejected: 0,
 });
 

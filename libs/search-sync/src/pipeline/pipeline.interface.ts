@@ -92,7 +92,10 @@ export interface LoadStats {
   readonly alreadyNewer: number;
   /** Deletes of documents that were not there. */
   readonly alreadyDeleted: number;
+  /** Items sent again after a transient failure, each costing one of its retry attempts. */
   readonly retriedItems: number;
+  /** Items the cluster pushed back (429) sent again once the throttle slowed down: they cost no attempt. */
+  readonly throttledItems: number;
   readonly rejected: number;
 }
 

@@ -35,10 +35,14 @@ export interface RunCycleOptions {
  * backfilling on their own stream, the caught-up group running again every `liveIntervalMs` meanwhile.
  */
 export class RunCycle {
-  /** The backfill in progress in this process: its rate makes the ETA in status. */
-  backfill: BackfillInProcess | null = null;
+  private current: BackfillInProcess | null = null;
 
   constructor(private readonly deps: RunCycleOptions) {}
+
+  /** The backfill in progress in this process: its rate makes the ETA in status. */
+  get backfill(): BackfillInProcess | null {
+    return this.current;
+  }
 
   async run(options: RunOptions = {}): Promise<RunReport> {
     const { family, lifecycle } = this.deps;
@@ -65,7 +69,7 @@ export class RunCycle {
       // With nobody to keep fresh, a backfill simply runs to the head.
       const live = groups.live.length > 0;
       const { signal, dispose } = linkedSignal([stop], live ? options.backfillBudgetMs : undefined);
-      this.backfill = { versions: groups.backfill.map((t) => t.version), started: Date.now(), changes: 0 };
+      this.current = { versions: groups.backfill.map((t) => t.version), started: Date.now(), changes: 0 };
       const backfill = this.backfillGroup(groups.backfill, { ...options, signal }, live);
       const fresh = live ? this.keepFresh(groups.live, options, stop, backfill) : Promise.resolve([]);
       try {
@@ -88,7 +92,7 @@ export class RunCycle {
       }
     } else disposeStop();
     if (backfilled) {
-      this.backfill = null;
+      this.current = null;
       await lifecycle.caughtUp(groups.backfill.map((t) => t.version));
     }
     // Hard deletes every version has applied need no tombstone any more; the table would grow forever.
@@ -110,7 +114,7 @@ export class RunCycle {
   ): Promise<GroupReport> {
     const { family, partitioned } = this.deps;
     const count = (changes: number) => {
-      if (this.backfill) this.backfill.changes += changes;
+      if (this.current) this.current.changes += changes;
     };
     const loader = live ? family.backfillLoader : family.loader;
     if (!partitioned || targets.every((t) => t.checkpoint !== null))

@@ -12,6 +12,7 @@ const loadStats: fc.Arbitrary<LoadStats> = fc.record({
   alreadyNewer: count,
   alreadyDeleted: count,
   retriedItems: count,
+  throttledItems: count,
   rejected: count,
 });
 const group: fc.Arbitrary<GroupReport> = fc
@@ -71,6 +72,7 @@ describe('run report', () => {
       alreadyNewer: 0,
       alreadyDeleted: 0,
       retriedItems: 0,
+      throttledItems: 0,
       rejected: 0,
     };
     const report = groupReport([1, 2], summary, { rowQueries: 1, rowQueryMs: 3.4 }, stats);

@@ -27,6 +27,7 @@ describe('VersionBases', () => {
           alreadyNewer: 0,
           alreadyDeleted: 0,
           retriedItems: 0,
+          throttledItems: 0,
           rejected: 0,
         },
       };
