@@ -141,7 +141,7 @@ describe('partition cutter', () => {
         inRange.set(found[0], (inRange.get(found[0]) ?? 0) + 1);
       }
       expect(counts).toEqual(cut.ranges.map((_, i) => inRange.get(i) ?? 0));
-    });
+    }, 30_000);
 
     it('cuts evenly spread integer keys in even steps and sparse ones at quantiles', async () => {
       await database.client`insert into cut_int (id) select g from generate_series(1, 1000) g`;
