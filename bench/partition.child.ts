@@ -56,6 +56,8 @@ try {
   console.log('ready');
   // Every instance starts when the parent says so (a line on stdin), so that they start together.
   await new Promise((resolve) => process.stdin.once('data', resolve));
+  // An open stdin would keep the process alive once its work is done.
+  process.stdin.destroy();
   const started = performance.now();
   const cpu = process.cpuUsage();
   let rows = 0;
