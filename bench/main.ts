@@ -17,6 +17,7 @@ import { round } from './bench.stats.js';
 import { freshnessCase } from './cases/freshness.case.js';
 import { memoryCase } from './cases/memory.case.js';
 import { migrationCase } from './cases/migration.case.js';
+import { partitionsCase } from './cases/partitions.case.js';
 import { peerCase } from './cases/peer.case.js';
 import { pushbackCase } from './cases/pushback.case.js';
 import { readsCase } from './cases/reads.case.js';
@@ -35,6 +36,7 @@ const CASES: readonly BenchCase[] = [
   migrationCase,
   pushbackCase,
   peerCase,
+  partitionsCase,
 ];
 
 const USAGE = `npm run bench [-- --quick] [-- --case NAME ...]

@@ -28,6 +28,7 @@ export type {
   OperationCount,
   OperationResult,
   OperationsEvent,
+  PartitionEvent,
   RunEvent,
   SyncEvent,
   SyncObserver,
@@ -48,6 +49,8 @@ export type { FamilyStatus } from './nest/search-sync-status.interface.js';
 export type { BulkLoaderOptions } from './opensearch/bulk.loader.js';
 export { DEFAULT_THROTTLE_OPTIONS, type ThrottleOptions } from './opensearch/bulk.throttle.js';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './opensearch/retry.policy.js';
+export type { BackfillOptions } from './partitions/backfill-options.interface.js';
+export type { PartitionInstanceProgress, PartitionProgress } from './partitions/partition.progress.js';
 export type { ChangePosition, KeyValue } from './pipeline/change-position.js';
 export type { Loader } from './pipeline/load.stage.js';
 export type {

@@ -3,6 +3,8 @@
 // a schema file of the project re-exports this entry (`export * from 'search-sync/state-schema'`) and
 // drizzle.config.ts names that file, with `schemaFilter` including 'search_sync'. Nothing here runs SQL.
 export {
+  searchSyncBackfillPartitions,
+  searchSyncBackfillPlans,
   searchSyncCheckpoints,
   searchSyncDeadLetters,
   searchSyncIdentity,

@@ -55,6 +55,21 @@ export function keyRangeSql(keys: readonly KeyColumn[], column: KeyColumnSql, ra
   return bounds.length === 0 ? sql`true` : sql.join(bounds, sql` and `);
 }
 
+/**
+ * A key stored as a JSON array (a checkpoint's, a partition's bounds and cursor) as its typed values,
+ * comma-separated, in the key's order: `(${storedKeySql(keys, a)}) < (${storedKeySql(keys, b)})` compares
+ * two stored keys as the source's keyset does.
+ */
+export const storedKeySql = (keys: readonly KeyColumn[], json: SQL): SQL =>
+  sql.join(
+    keys.map((k, i) =>
+      k.kind === 'text'
+        ? sql`((${json}->>${sql.raw(String(i))}) collate "C")`
+        : sql`(${json}->>${sql.raw(String(i))})::${sql.raw(k.sqlType)}`,
+    ),
+    sql`, `,
+  );
+
 /** A key value as postgres.js returns it (bigints and uuids as text), in the form positions hold. */
 export const keyValueOf = (key: KeyColumn, value: unknown): KeyValue =>
   key.kind === 'number' ? Number(value) : String(value);

@@ -1,4 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
+import { transactionIds } from '../capture/change-position.sql.js';
+import { storedKeySql } from '../capture/key.sql.js';
 import type { SyncExecutor } from '../database/database.type.js';
 import { queryRows } from '../database/database.type.js';
 import type { KeyColumn } from '../family/sync-source.js';
@@ -57,15 +59,7 @@ export class CheckpointStore {
   ): Promise<number[]> {
     if (versions.length === 0) return [];
     const keyJson = JSON.stringify(position.key);
-    const typed = (json: SQL) =>
-      sql.join(
-        keys.map((k, i) =>
-          k.kind === 'text'
-            ? sql`((${json}->>${sql.raw(String(i))}) collate "C")`
-            : sql`(${json}->>${sql.raw(String(i))})::${sql.raw(k.sqlType)}`,
-        ),
-        sql`, `,
-      );
+    const typed = (json: SQL) => storedKeySql(keys, json);
     const rows = await queryRows<{ version: number }>(
       db,
       sql`insert into ${this.table} as c (family, version, change_key, key, pending)
@@ -101,6 +95,3 @@ export class CheckpointStore {
     );
   }
 }
-
-/** Transaction ids as one bigint[] parameter. */
-const transactionIds = (ids: readonly number[]) => sql`${`{${ids.join(',')}}`}::bigint[]`;

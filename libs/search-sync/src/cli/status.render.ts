@@ -23,9 +23,12 @@ function documents(v: VersionStatus): string {
 
 function backfill(v: VersionStatus): string {
   if (!v.backfill) return '';
-  const { done, total, etaSeconds } = v.backfill;
+  const { done, total, etaSeconds, partitions: p } = v.backfill;
   const percent = total > 0 ? Math.floor((done / total) * 100) : 100;
-  return `${percent}% (${done}/${total}${etaSeconds === null ? '' : `, ETA ${formatSeconds(etaSeconds)}`})`;
+  const parts = p
+    ? `, partitions ${p.done}/${p.total} done, ${p.claimed} claimed by ${p.instances.filter((i) => i.claimed > 0).length} instances`
+    : '';
+  return `${percent}% (${done}/${total}${etaSeconds === null ? '' : `, ETA ${formatSeconds(etaSeconds)}`}${parts})`;
 }
 
 function alias(status: FamilyStatus): string {

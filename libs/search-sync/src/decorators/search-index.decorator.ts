@@ -2,6 +2,7 @@ import { SetMetadata } from '@nestjs/common';
 import type { SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { ChangeCapture } from '../capture/change-capture.mode.js';
+import type { BackfillOptions } from '../partitions/backfill-options.interface.js';
 import type { ChangeBatch, Stage } from '../pipeline/pipeline.interface.js';
 import { SEARCH_INDEX_METADATA } from '../search-sync.constants.js';
 
@@ -33,6 +34,11 @@ export interface SearchIndexOptions<TRow = any, TDto = TRow> {
    * `wakeOnCommit` by default). The schedule stays as the safety net.
    */
   readonly wakeOnCommit?: boolean;
+  /**
+   * How new versions backfill; overrides the module's `backfill`. `{ partitioned: true }` shares a new
+   * version's backfill between every instance running the module, by key ranges claimed through Postgres.
+   */
+  readonly backfill?: BackfillOptions;
 }
 
 export interface SearchIndexMetadata extends SearchIndexOptions {

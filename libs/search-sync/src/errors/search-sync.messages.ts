@@ -99,6 +99,15 @@ export const messages = {
     `Its lease expired before it finished (the instance stopped or stalled); ${takenOverBy} took the family over.`,
   leaseLost: (family: string, holder: string) =>
     `Family "${family}": this instance (${holder}) lost its lease to another instance; its progress was not recorded.`,
+  partitionLost: (family: string, version: number, partition: number, holder: string) =>
+    `Family "${family}", version ${version}: this instance (${holder}) lost its claim on backfill partition ` +
+    `${partition} (it stalled past the claim's expiry, or could not renew it); another instance resumes it ` +
+    'from its cursor. Nothing more was sent for it from here.',
+  partitionedCapture: (mode: string) =>
+    `backfill.partitioned needs exact capture (the watermark is a snapshot of transactions); this family uses ${mode} capture. ` +
+    'Remove backfill.partitioned from the family, or use exactCapture().',
+  invalidPartitioning: (field: string, value: unknown) =>
+    `backfill.${field} must be a positive integer (got ${String(value)}).`,
   metricRegistered: (name: string) =>
     `A metric named "${name}" is registered already in this registry: import SearchSyncMetricsModule once, ` +
     'or give each import its own `prefix` or `registry`.',

@@ -13,7 +13,8 @@ export type SyncEvent =
   | OperationsEvent
   | BatchEvent
   | RunEvent
-  | LeaseEvent;
+  | LeaseEvent
+  | PartitionEvent;
 
 export type SyncObserver = (event: SyncEvent) => void;
 
@@ -99,6 +100,20 @@ export interface LeaseEvent {
   readonly type: 'lease';
   readonly family: string;
   readonly held: boolean;
+}
+
+/**
+ * A partitioned backfill's partition changed hands or moved: claimed (with its new token), a bulk request
+ * sent for it, done, released (this instance stopped), or lost (its claim was taken over or ran out).
+ */
+export interface PartitionEvent {
+  readonly type: 'partition';
+  readonly family: string;
+  readonly version: number;
+  readonly partition: number;
+  readonly holder: string;
+  readonly token: number;
+  readonly action: 'claimed' | 'bulk' | 'done' | 'released' | 'lost';
 }
 
 type WithoutFamily<E> = E extends unknown ? Omit<E, 'family'> : never;

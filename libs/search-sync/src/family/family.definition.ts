@@ -1,6 +1,7 @@
 import type { SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { ChangeCapture } from '../capture/change-capture.mode.js';
+import type { BackfillOptions } from '../partitions/backfill-options.interface.js';
 import type { ChangeBatch, Stage } from '../pipeline/pipeline.interface.js';
 
 /** A JSON object document (an interface or a record); transforms must return one. */
@@ -47,4 +48,6 @@ export interface FamilyDefinition<TDto = any> {
   /** Extra stages between normalise and transform, in order. */
   readonly stages?: readonly Stage<ChangeBatch<TDto>, ChangeBatch<TDto>>[];
   readonly versions: readonly VersionDefinition<TDto, any>[];
+  /** How new versions backfill; overrides the module's (or `SyncOptions`') `backfill`. */
+  readonly backfill?: BackfillOptions;
 }

@@ -139,7 +139,30 @@ describe('createSearchSyncMetrics', () => {
           index: 'products_v2',
           state: 'backfilling',
           documents: null,
-          backfill: { done: 250, total: 1000, rowsPerSecond: 50, etaSeconds: 15 },
+          backfill: { done: 250, total: 1000, rowsPerSecond: 50, etaSeconds: 15, partitions: null },
+        }),
+        version({
+          version: 3,
+          index: 'products_v3',
+          state: 'backfilling',
+          documents: null,
+          backfill: {
+            done: 300,
+            total: 1000,
+            rowsPerSecond: 60,
+            etaSeconds: 12,
+            partitions: {
+              total: 10,
+              done: 2,
+              claimed: 3,
+              waiting: 5,
+              rows: 300,
+              estimatedRows: 1000,
+              rowsPerSecond: 60,
+              etaSeconds: 12,
+              instances: [],
+            },
+          },
         }),
       ]),
     ]);
@@ -155,6 +178,18 @@ describe('createSearchSyncMetrics', () => {
       sample(text, 'search_sync_backfill_progress_ratio{family="products",version="1"}'),
     ).toBeUndefined();
     expect(sample(text, 'search_sync_backfill_eta_seconds{family="products",version="2"}')).toBe(15);
+    expect(sample(text, 'search_sync_backfill_partitions{family="products",version="3",state="done"}')).toBe(
+      2,
+    );
+    expect(
+      sample(text, 'search_sync_backfill_partitions{family="products",version="3",state="claimed"}'),
+    ).toBe(3);
+    expect(
+      sample(text, 'search_sync_backfill_partitions{family="products",version="3",state="waiting"}'),
+    ).toBe(5);
+    expect(
+      sample(text, 'search_sync_backfill_partitions{family="products",version="2",state="done"}'),
+    ).toBeUndefined();
     expect(sample(text, 'search_sync_version_state{family="products",version="2",state="backfilling"}')).toBe(
       1,
     );

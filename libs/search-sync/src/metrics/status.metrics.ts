@@ -100,6 +100,22 @@ export function registerStatusGauges(
     },
   );
   gauge(
+    'backfill_partitions',
+    "A partitioned backfill's partitions by state (done, claimed, waiting), until they merge.",
+    ['family', 'version', 'state'],
+    (g, status) => {
+      for (const { family, versions } of status) {
+        for (const { version, backfill } of versions) {
+          const partitions = backfill?.partitions;
+          if (!partitions) continue;
+          for (const state of ['done', 'claimed', 'waiting'] as const) {
+            g.set({ family, version, state }, partitions[state]);
+          }
+        }
+      }
+    },
+  );
+  gauge(
     'horizon_changes_past',
     'Committed changes of transactions newer than the oldest one still open (runs read them without waiting for it).',
     ['family'],

@@ -1,6 +1,7 @@
 import type { Client, ClientOptions } from '@opensearch-project/opensearch';
 import type { SyncDatabase } from '../database/database.type.js';
 import type { BulkLoaderOptions } from '../opensearch/bulk.loader.js';
+import type { BackfillOptions } from '../partitions/backfill-options.interface.js';
 
 export interface SearchSyncModuleOptions {
   /** The application's Drizzle database (any Drizzle PostgreSQL database); never closed by the module. */
@@ -38,4 +39,10 @@ export interface SearchSyncModuleOptions {
    * deployment: e.g. `adopt: process.env.SEARCH_SYNC_ADOPT?.split(',')`.
    */
   readonly adopt?: readonly string[];
+  /**
+   * How new versions backfill, for families whose `@SearchIndex` does not say. `{ partitioned: true,
+   * rowsPerPartition }` cuts a new version's backfill into key ranges that every instance claims through
+   * Postgres (claims last `leaseTtlMs`); by default one stream in the lease holder reads it all.
+   */
+  readonly backfill?: BackfillOptions;
 }

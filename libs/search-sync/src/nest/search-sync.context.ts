@@ -54,6 +54,7 @@ export function createSearchSyncContext(
       bulk: options.bulk,
       observer: events.emit,
       adopt: options.adopt,
+      backfill: options.backfill,
     },
     holder: options.instanceName ?? `${hostname()}:${process.pid}`,
     leaseTtlMs: options.leaseTtlMs ?? 30_000,

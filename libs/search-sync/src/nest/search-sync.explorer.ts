@@ -62,6 +62,8 @@ export class SearchSyncExplorer implements OnModuleInit {
           holder: this.context.holder,
           leaseTtlMs: this.context.leaseTtlMs,
           observer: this.context.events.emit,
+          onBackgroundError: (error) =>
+            this.logger.error(`${className}: backfill partitions: ${error.message}`),
         }),
         definition,
       });
@@ -103,6 +105,7 @@ export class SearchSyncExplorer implements OnModuleInit {
       softDelete: metadata.softDelete,
       normalise: metadata.normalise,
       stages: metadata.stages,
+      backfill: metadata.backfill,
       versions,
     };
   }

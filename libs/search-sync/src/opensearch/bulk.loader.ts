@@ -73,10 +73,15 @@ export class BulkLoader {
     private readonly random: () => number = Math.random,
     /** Told of each request, each round of retries, each change of pace and each load's outcomes. */
     private readonly observe?: (event: LoaderEvent) => void,
+    /**
+     * Called synchronously just before each request is sent (a retry and a split half included); what it
+     * throws stops the load. A partition's claim checks its deadline here.
+     */
+    beforeSend?: () => void,
   ) {
     this.options = { ...DEFAULT_BULK_OPTIONS, ...options };
     const throttle = throttleConfig(this.options, this.options.throttle);
-    this.pacer = new BulkPacer(new BulkSender(client, observe), throttle, observe);
+    this.pacer = new BulkPacer(new BulkSender(client, observe, beforeSend), throttle, observe);
   }
 
   async load(operations: readonly IndexOperation[], halt?: AbortSignal): Promise<LoadResult> {

@@ -25,10 +25,13 @@ export class BulkSender {
   constructor(
     private readonly client: Client,
     private readonly observe?: (event: LoaderEvent) => void,
+    /** Called synchronously just before each request goes out (split halves too); what it throws stops the load. */
+    private readonly beforeSend?: () => void,
   ) {}
 
   async send(request: BulkRequest): Promise<ItemOutcome[]> {
     const { items } = request;
+    this.beforeSend?.();
     try {
       // The client sends a string body as it is: operations are serialised once, when planned.
       const body = request.body as unknown as Bulk_RequestBody;

@@ -147,6 +147,8 @@ describe('state tables: DDL, Drizzle definitions and drizzle-kit migrations', ()
   it('installs, from the DDL, exactly the tables, columns, keys and indexes the Drizzle tables declare', async () => {
     const declared = drizzleShape(stateTables(DDL_SCHEMA));
     expect(Object.keys(declared).sort()).toEqual([
+      'backfill_partitions',
+      'backfill_plans',
       'checkpoints',
       'dead_letters',
       'identity',

@@ -98,6 +98,35 @@ create table if not exists ${s}.identity (
   copied_from uuid,
   created_at timestamptz not null default now()
 );
+create table if not exists ${s}.backfill_plans (
+  family text not null,
+  version integer not null,
+  change_key bigint not null,
+  key jsonb not null,
+  pending bigint[] not null,
+  rows bigint not null,
+  created_at timestamptz not null default now(),
+  merged_at timestamptz,
+  primary key (family, version)
+);
+create table if not exists ${s}.backfill_partitions (
+  family text not null,
+  version integer not null,
+  partition integer not null,
+  after jsonb,
+  up_to jsonb,
+  cursor jsonb,
+  state text not null default 'waiting',
+  holder text,
+  token bigint not null default 0,
+  expires_at timestamptz,
+  rows bigint not null default 0,
+  claimed_at timestamptz,
+  claim_rows bigint not null default 0,
+  updated_at timestamptz not null default now(),
+  done_at timestamptz,
+  primary key (family, version, partition)
+);
 `;
 }
 

@@ -20,6 +20,9 @@ export const DEFAULT_STATE_SCHEMA = 'search_sync';
 /** The lifecycle of a version: created → backfilling → live → serving → retired. */
 export type VersionState = 'created' | 'backfilling' | 'live' | 'serving' | 'retired';
 
+/** A backfill partition: waiting for an instance, claimed by one (until its claim expires), or done. */
+export type PartitionState = 'waiting' | 'claimed' | 'done';
+
 /** `abandoned`: the run's lease expired before it finished (its process died or stalled); the next holder closed it. */
 export type RunOutcome = 'running' | 'succeeded' | 'failed' | 'skipped' | 'stopped' | 'abandoned';
 
@@ -173,6 +176,55 @@ export function defineStateTables(schemaName: string = DEFAULT_STATE_SCHEMA) {
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   });
 
+  /**
+   * A new version's partitioned backfill: the low watermark its checkpoint is set to once every
+   * partition is done (a snapshot position, with the transactions then in progress pending), and when.
+   */
+  const backfillPlans = schema.table(
+    'backfill_plans',
+    {
+      family: text('family').notNull(),
+      version: integer('version').notNull(),
+      changeKey: bigint('change_key', { mode: 'number' }).notNull(),
+      key: jsonb('key').$type<unknown[]>().notNull(),
+      pending: bigint('pending', { mode: 'number' }).array().notNull(),
+      /** Source rows when the key space was cut (for progress and ETA). */
+      rows: bigint('rows', { mode: 'number' }).notNull(),
+      createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+      /** When the version's checkpoint was set to the watermark; the ordinary stream goes on from there. */
+      mergedAt: timestamp('merged_at', { withTimezone: true }),
+    },
+    (t) => [primaryKey({ columns: [t.family, t.version] })],
+  );
+
+  /**
+   * The key ranges of a partitioned backfill, `(after, up_to]` (a null end is open), each claimed by one
+   * instance at a time with a token bumped on every claim; `cursor` is the last key applied.
+   */
+  const backfillPartitions = schema.table(
+    'backfill_partitions',
+    {
+      family: text('family').notNull(),
+      version: integer('version').notNull(),
+      partition: integer('partition').notNull(),
+      after: jsonb('after').$type<unknown[]>(),
+      upTo: jsonb('up_to').$type<unknown[]>(),
+      cursor: jsonb('cursor').$type<unknown[]>(),
+      state: text('state').$type<PartitionState>().notNull().default('waiting'),
+      holder: text('holder'),
+      token: bigint('token', { mode: 'number' }).notNull().default(0),
+      expiresAt: timestamp('expires_at', { withTimezone: true }),
+      /** Rows applied, by every holder. */
+      rows: bigint('rows', { mode: 'number' }).notNull().default(0),
+      claimedAt: timestamp('claimed_at', { withTimezone: true }),
+      /** Rows applied since `claimed_at` by the current holder (its rate in status). */
+      claimRows: bigint('claim_rows', { mode: 'number' }).notNull().default(0),
+      updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+      doneAt: timestamp('done_at', { withTimezone: true }),
+    },
+    (t) => [primaryKey({ columns: [t.family, t.version, t.partition] })],
+  );
+
   return {
     schema,
     rowVersionSeq,
@@ -183,6 +235,8 @@ export function defineStateTables(schemaName: string = DEFAULT_STATE_SCHEMA) {
     runs,
     relatedChanges,
     identity,
+    backfillPlans,
+    backfillPartitions,
   };
 }
 
@@ -212,3 +266,5 @@ export const searchSyncRelatedChanges = searchSyncState.relatedChanges;
 export const searchSyncLeases = searchSyncState.leases;
 export const searchSyncRuns = searchSyncState.runs;
 export const searchSyncIdentity = searchSyncState.identity;
+export const searchSyncBackfillPlans = searchSyncState.backfillPlans;
+export const searchSyncBackfillPartitions = searchSyncState.backfillPartitions;

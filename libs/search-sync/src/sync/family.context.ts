@@ -11,6 +11,8 @@ import type { FamilyDefinition } from '../family/family.definition.js';
 import { versionIndexName } from '../family/family.validate.js';
 import { describeSource } from '../family/sync-source.js';
 import { BulkLoader, DEFAULT_BULK_OPTIONS } from '../opensearch/bulk.loader.js';
+import type { PartitioningOptions } from '../partitions/partition.cutter.js';
+import { resolvePartitioning } from '../partitions/partitioning.resolve.js';
 import type { Loader } from '../pipeline/load.stage.js';
 import type { VersionTarget } from '../pipeline/pipeline.interface.js';
 import { type RelatedPath, trackedRelations } from '../related/related.paths.js';
@@ -61,10 +63,17 @@ export interface FamilyContext {
    * the cluster busy with them, and the serving version stays fresh while a new one streams.
    */
   readonly backfillLoader: Loader;
+  /**
+   * A loader like `backfillLoader` (bulk slots of its own) that calls `beforeSend` just before each bulk
+   * request: a backfill partition's claim checks there that its holder may still send.
+   */
+  readonly partitionLoader: (beforeSend: () => void) => Loader;
   /** The middle of the pipeline, for rows read outside a run. */
   readonly plan: Planner;
   readonly indexes: IndexGuard;
   readonly observe?: SyncObserver;
+  /** How new versions' backfills are partitioned; null for one stream. */
+  readonly partitioning: PartitioningOptions | null;
 }
 
 /** Wires one family: its source, stores, loaders and planner, on the user's database and client. */
@@ -83,17 +92,19 @@ export function createFamilyContext(definition: FamilyDefinition, options: SyncO
   });
   const observe = safeObserver(options.observer);
   const bases = new VersionBases();
-  const loader = (bulkOptions = options.bulk): Loader => {
+  const loader = (bulkOptions = options.bulk, beforeSend?: () => void): Loader => {
     const bulk = new BulkLoader(
       client,
       bulkOptions,
       undefined,
       observe && ((e) => observe({ ...e, family: name })),
+      beforeSend,
     );
     const load = bases.wrap((operations, halt) => bulk.load(operations, halt));
     return options.wrapLoader ? options.wrapLoader(load) : load;
   };
   const concurrency = options.bulk?.concurrency ?? DEFAULT_BULK_OPTIONS.concurrency;
+  const backfillBulk = { ...options.bulk, concurrency: Math.max(1, concurrency - 1) };
   const identities = new StateIdentityStore(stateSchema);
   return {
     name,
@@ -121,7 +132,8 @@ export function createFamilyContext(definition: FamilyDefinition, options: SyncO
     identities,
     bases,
     loader: loader(),
-    backfillLoader: loader({ ...options.bulk, concurrency: Math.max(1, concurrency - 1) }),
+    backfillLoader: loader(backfillBulk),
+    partitionLoader: (beforeSend) => loader(backfillBulk, beforeSend),
     plan: createPlanner({
       keys: source.keys,
       normalise: definition.normalise ?? ((row) => row),
@@ -129,5 +141,11 @@ export function createFamilyContext(definition: FamilyDefinition, options: SyncO
     }),
     indexes: new IndexGuard(name, db, client, identities),
     observe,
+    partitioning: resolvePartitioning(
+      name,
+      (definition.capture ?? exactCapture()).mode === 'exact',
+      definition.backfill,
+      options.backfill,
+    ),
   };
 }

@@ -24,6 +24,8 @@ export interface FamilyRunnerOptions {
   readonly leaseTtlMs: number;
   /** Told of each run's outcome, and when the lease is taken and given back (metrics). */
   readonly observer?: SyncObserver;
+  /** Told why work in the background failed (backfill partitions worked without the lease): logs. */
+  readonly onBackgroundError?: (error: Error) => void;
 }
 
 /**
@@ -33,6 +35,8 @@ export interface FamilyRunnerOptions {
  */
 export class FamilyRunner {
   private current: Promise<SyncResult> | null = null;
+  /** Backfill partitions this instance works while another holds the family's lease. */
+  private partitionWork: Promise<void> | null = null;
   private readonly controller = new AbortController();
   private readonly leases: LeaseStore;
   private readonly runs: RunStore;
@@ -173,10 +177,35 @@ export class FamilyRunner {
     }
   }
 
-  /** Lets the batch in flight finish and commit, starts no other, and waits for the run to end. */
+  /**
+   * Lets the batch in flight finish and commit, starts no other, and waits for the run to end (and for
+   * partition work to give its claim back).
+   */
   async stop(): Promise<void> {
     this.controller.abort();
-    await this.current?.catch(() => undefined);
+    await Promise.all([this.current?.catch(() => undefined), this.partitionWork]);
+  }
+
+  /**
+   * While another instance holds the family's lease, this one still works the partitions of its
+   * partitioned backfills, in the background until none is free (a later skipped run looks again).
+   * Claims last the lease's TTL. Failures go to `onBackgroundError`, never thrown.
+   */
+  private takePartitions(): void {
+    if (!this.sync.partitionedBackfill || this.partitionWork || this.controller.signal.aborted) return;
+    const { holder, leaseTtlMs } = this.options;
+    this.partitionWork = this.sync
+      .workPartitions({ holder, claimTtlMs: leaseTtlMs, signal: this.controller.signal })
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          const failure = databaseFailure(this.sync.name, error);
+          this.options.onBackgroundError?.(failure instanceof Error ? failure : new Error(String(failure)));
+        },
+      )
+      .finally(() => {
+        this.partitionWork = null;
+      });
   }
 
   private async runWithLease(
@@ -188,6 +217,7 @@ export class FamilyRunner {
     const attempt = await this.acquire();
     if (!attempt.acquired) {
       await this.runs.start(db, family, holder, null, 'skipped');
+      this.takePartitions();
       ended('skipped');
       return { outcome: 'skipped', reason: `held by ${attempt.heldBy}` };
     }
@@ -195,8 +225,9 @@ export class FamilyRunner {
     const runId = await this.runs.start(db, family, holder, lease.token);
     const { signal, dispose } = linkedSignal([options.signal, this.controller.signal]);
     try {
+      const partitions = { holder, claimTtlMs: this.options.leaseTtlMs };
       const report = await this.holding(lease, (fence, leaseLost) =>
-        this.sync.run({ ...options, signal, fence, leaseLost }),
+        this.sync.run({ ...options, signal, fence, leaseLost, partitions }),
       );
       const outcome = signal.aborted ? 'stopped' : 'succeeded';
       await this.runs.finish(db, runId, {

@@ -6,6 +6,8 @@ import type { CheckpointStore } from '../checkpoints/checkpoint.store.js';
 import type { SyncDatabase } from '../database/database.type.js';
 import type { DeadLetterStore } from '../dead-letters/dead-letter.store.js';
 import { WHOLE_KEY_SPACE } from '../keys/key.range.js';
+import { type PartitionProgress, partitionProgress } from '../partitions/partition.progress.js';
+import type { PartitionStore } from '../partitions/partition.store.js';
 import { type ChangePosition, comparePositions } from '../pipeline/change-position.js';
 import { SourceRanges } from '../reconcile/source-ranges.js';
 import type { VersionStore } from '../versions/version.store.js';
@@ -41,6 +43,8 @@ export interface StatusSources {
     readonly filter?: unknown;
   }[];
   readonly backfill: () => BackfillInProcess | null;
+  /** The family's backfill partitions, when its backfill is partitioned. */
+  readonly partitions?: PartitionStore;
 }
 
 type Target = StatusSources['targets'][number];
@@ -175,6 +179,18 @@ export class FamilyStatusReader {
    * in this process; total is done plus the changes still pending.
    */
   private async backfillProgress(version: number, pending: number): Promise<BackfillProgress> {
+    const partitioned = await this.partitionProgress(version);
+    if (partitioned) {
+      // Before the merge the version has no checkpoint: the partitions' rows are its progress.
+      const { rows, estimatedRows, rowsPerSecond, etaSeconds } = partitioned;
+      return {
+        done: rows,
+        total: Math.max(rows, estimatedRows),
+        rowsPerSecond,
+        etaSeconds,
+        partitions: partitioned,
+      };
+    }
     const all = await this.counter.countAfter(null);
     const done = Math.max(0, all - pending, this.reported.get(version) ?? 0);
     this.reported.set(version, done);
@@ -187,6 +203,16 @@ export class FamilyStatusReader {
       total: done + pending,
       rowsPerSecond: rate === null ? null : Math.round(rate),
       etaSeconds: rate ? Math.round(pending / rate) : null,
+      partitions: null,
     };
+  }
+
+  /** The version's partitioned backfill, if it has one that has not merged yet. */
+  private async partitionProgress(version: number): Promise<PartitionProgress | null> {
+    const { partitions } = this.s;
+    if (!partitions) return null;
+    const plan = (await partitions.readPlans(this.s.db, this.s.family)).get(version);
+    if (!plan || plan.mergedAt !== null) return null;
+    return partitionProgress(plan, await partitions.list(this.s.db, this.s.family));
   }
 }

@@ -7,6 +7,8 @@ import type { FamilyDefinition } from '../family/family.definition.js';
 import { validateFamily } from '../family/family.validate.js';
 import type { SyncSource } from '../family/sync-source.js';
 import { VersionLifecycle } from '../lifecycle/version.lifecycle.js';
+import type { PartitionWork, PartitionWorkReport } from '../partitions/partition.worker.js';
+import { PartitionedBackfill } from '../partitions/partitioned.backfill.js';
 import { comparePositions } from '../pipeline/change-position.js';
 import type { ReconcileReport } from '../reconcile/reconcile.interface.js';
 import { Reconciler } from '../reconcile/reconciler.js';
@@ -47,6 +49,8 @@ export class FamilySync {
   private readonly cycle: RunCycle;
   private readonly lifecycle: VersionLifecycle;
   private readonly statusReader: FamilyStatusReader;
+  /** The family's partitioned backfills, when its backfill is partitioned. */
+  private readonly partitioned?: PartitionedBackfill;
   private reconcilerInstance?: Reconciler;
 
   constructor(definition: FamilyDefinition, options: SyncOptions) {
@@ -74,17 +78,20 @@ export class FamilySync {
       owns: async (version, index) =>
         (await family.indexes.inspect([{ version, index }])).foreign.length === 0,
     });
+    this.partitioned = family.partitioning ? new PartitionedBackfill(family, family.partitioning) : undefined;
     this.cycle = new RunCycle({
       family,
       reader: new DrizzleChangeReader(captured),
       committer: new BatchCommitter({ ...family, family: name, keys: captured.keys }),
       lifecycle: this.lifecycle,
+      partitioned: this.partitioned,
     });
     this.statusReader = new FamilyStatusReader({
       ...family,
       family: name,
       exact: (definition.capture ?? exactCapture()).mode === 'exact',
       backfill: () => this.cycle.backfill,
+      partitions: this.partitioned?.store,
     });
   }
 
@@ -113,6 +120,21 @@ export class FamilySync {
     return {
       notices: matches ? notices : [...notices, messages.aliasElsewhere(this.name, alias, indexes, serving)],
     };
+  }
+
+  /** Whether new versions of this family backfill through partitions that every instance works. */
+  get partitionedBackfill(): boolean {
+    return this.partitioned !== undefined;
+  }
+
+  /**
+   * Works partitions of the family's partitioned backfills in progress, without the family's lease (an
+   * instance that does not hold it takes part this way), until none is free or `work.signal` stops it.
+   * The lease holder plans them and merges them (in `run`).
+   */
+  async workPartitions(work: PartitionWork): Promise<PartitionWorkReport> {
+    const none = { partitions: 0, rows: 0, deadLetters: 0, lost: 0 };
+    return this.partitioned ? this.partitioned.work(work) : none;
   }
 
   /** Where the family's alias points, beside the version this state records as serving. */

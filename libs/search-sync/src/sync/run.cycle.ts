@@ -4,6 +4,8 @@ import { IndexMissingError } from '../errors/index-missing.error.js';
 import { IndexNotOwnedError } from '../errors/index-not-owned.error.js';
 import { cursorGroups } from '../lifecycle/cursor-groups.js';
 import type { VersionLifecycle } from '../lifecycle/version.lifecycle.js';
+import { DEFAULT_PARTITION_WORK } from '../partitions/partition.worker.js';
+import type { PartitionedBackfill } from '../partitions/partitioned.backfill.js';
 import { countingReader, type ReadCounter } from '../pipeline/counting.reader.js';
 import type { ChangeReader } from '../pipeline/extract.stage.js';
 import { addLoadStats, emptyLoadStats } from '../pipeline/load.stats.js';
@@ -14,7 +16,7 @@ import { linkedSignal } from '../utils/abort.util.js';
 import type { BatchCommitter } from './batch.committer.js';
 import type { FamilyContext, FamilyTarget } from './family.context.js';
 import type { BackfillInProcess } from './family.status.js';
-import { groupReport, runReport } from './run.report.js';
+import { emptyGroupReport, groupReport, runReport } from './run.report.js';
 import type { GroupReport, RunOptions, RunReport } from './sync.interface.js';
 
 export interface RunCycleOptions {
@@ -23,6 +25,8 @@ export interface RunCycleOptions {
   readonly reader: ChangeReader;
   readonly committer: BatchCommitter;
   readonly lifecycle: VersionLifecycle;
+  /** Set when the family's backfill is partitioned: new versions read through partitions first. */
+  readonly partitioned?: PartitionedBackfill;
 }
 
 /**
@@ -66,14 +70,7 @@ export class RunCycle {
       const live = groups.live.length > 0;
       const { signal, dispose } = linkedSignal([stop], live ? options.backfillBudgetMs : undefined);
       this.current = { versions: groups.backfill.map((t) => t.version), started: Date.now(), changes: 0 };
-      const backfill = this.runGroup(
-        groups.backfill,
-        { ...options, signal },
-        live ? family.backfillLoader : family.loader,
-        (changes) => {
-          if (this.current) this.current.changes += changes;
-        },
-      );
+      const backfill = this.backfillGroup(groups.backfill, { ...options, signal }, live);
       const fresh = live ? this.keepFresh(groups.live, options, stop, backfill) : Promise.resolve([]);
       try {
         const [backfillReport, liveReports] = await Promise.all([backfill, fresh]);
@@ -103,6 +100,35 @@ export class RunCycle {
     if (missing.length > 0) throw new IndexMissingError(family.name, missing);
     if (foreign.length > 0) throw new IndexNotOwnedError(family.name, foreign, identity);
     return runReport(family.name, reports, performance.now() - started, touched);
+  }
+
+  /**
+   * The backfill group's read. With partitioned backfill, versions without a checkpoint first reach their
+   * low watermark through partitions that every instance works; the group's stream then reads from there
+   * (it does not start while a version has neither).
+   */
+  private async backfillGroup(
+    targets: readonly VersionTarget<unknown>[],
+    options: RunOptions,
+    live: boolean,
+  ): Promise<GroupReport> {
+    const { family, partitioned } = this.deps;
+    const count = (changes: number) => {
+      if (this.current) this.current.changes += changes;
+    };
+    const loader = live ? family.backfillLoader : family.loader;
+    if (!partitioned || targets.every((t) => t.checkpoint !== null))
+      return this.runGroup(targets, options, loader, count);
+    const merged = await partitioned.run(targets, {
+      ...DEFAULT_PARTITION_WORK,
+      ...options.partitions,
+      signal: options.signal,
+      fence: options.fence,
+    });
+    if (!merged) return emptyGroupReport(targets.map((t) => t.version));
+    const checkpoints = await family.checkpoints.read(family.db, family.name);
+    const caught = targets.map((t) => ({ ...t, checkpoint: checkpoints.get(t.version) ?? null }));
+    return this.runGroup(caught, options, loader, count);
   }
 
   /** Syncs the caught-up versions to the horizon and nothing else (a backfill waits for the next run). */

@@ -20,6 +20,15 @@ export function groupReport(
   };
 }
 
+/** A group that read nothing this run (a backfill whose partitions other instances still work). */
+export const emptyGroupReport = (versions: readonly number[]): GroupReport =>
+  groupReport(
+    versions,
+    { from: null, horizon: 0, batches: 0, changes: 0, operations: 0, deadLetters: 0, end: null },
+    { rowQueries: 0, rowQueryMs: 0 },
+    emptyLoadStats(),
+  );
+
 /** The run's report from its groups' reports: totals, and each group as it went. */
 export function runReport(
   family: string,

@@ -3,6 +3,9 @@ import type { HorizonHolder } from '../capture/horizon.inspect.js';
 import type { SyncDatabase } from '../database/database.type.js';
 import type { SyncObserver } from '../events/sync-event.interface.js';
 import type { BulkLoaderOptions } from '../opensearch/bulk.loader.js';
+import type { BackfillOptions } from '../partitions/backfill-options.interface.js';
+import type { PartitionProgress } from '../partitions/partition.progress.js';
+import type { PartitionWork } from '../partitions/partition.worker.js';
 import type { ChangePosition } from '../pipeline/change-position.js';
 import type { Loader } from '../pipeline/load.stage.js';
 import type { LoadStats } from '../pipeline/pipeline.interface.js';
@@ -34,6 +37,8 @@ export interface SyncOptions {
    * deployment (an environment variable, say), then remove it.
    */
   readonly adopt?: readonly string[];
+  /** How new versions backfill, for families that do not say (`FamilyDefinition.backfill`). */
+  readonly backfill?: BackfillOptions;
 }
 
 /** Where the family's alias really points, beside the version this state records as serving. */
@@ -112,6 +117,8 @@ export interface RunOptions {
    * that keeps them fresh meanwhile (metrics per cycle: how far it read, up to which horizon).
    */
   readonly onGroup?: (report: GroupReport) => void;
+  /** Who claims backfill partitions in this run and for how long (the runner's instance name and lease TTL). */
+  readonly partitions?: Pick<PartitionWork, 'holder' | 'claimTtlMs'>;
 }
 
 /** What whoever starts a run may set; the runner adds the lease's fence. */
@@ -162,6 +169,12 @@ export interface BackfillProgress {
   /** Measured in this process while it backfills; null when no backfill runs here. */
   readonly rowsPerSecond: number | null;
   readonly etaSeconds: number | null;
+  /**
+   * A partitioned backfill before it merges: partitions done, claimed and waiting, by instance, with
+   * rows per second and ETA (all instances together). Null for one stream, and once the partitions
+   * merged (the stream from the watermark then catches up, counted by `done` and `total`).
+   */
+  readonly partitions: PartitionProgress | null;
 }
 
 export interface HorizonStatus {

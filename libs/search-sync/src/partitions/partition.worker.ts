@@ -1,0 +1,159 @@
+import { hostname } from 'node:os';
+import { SourceRows } from '../capture/source.rows.js';
+import { transaction } from '../database/database.transaction.js';
+import { PartitionLostError } from '../errors/partition-lost.error.js';
+import type { PartitionEvent } from '../events/sync-event.interface.js';
+import type { LoadResult, SourceChange } from '../pipeline/pipeline.interface.js';
+import type { FamilyContext } from '../sync/family.context.js';
+import { ClaimGuard } from './partition.guard.js';
+import type { PartitionClaim, PartitionStore } from './partition.store.js';
+
+/** Who works partitions, for how long a claim lasts, and when to stop. */
+export interface PartitionWork {
+  /** This instance's name in the partitions' `holder`. */
+  readonly holder: string;
+  /** How long a claim lasts without renewal (renewed every TTL/3 and at every commit). */
+  readonly claimTtlMs: number;
+  /** Stops between pages: the page being loaded finishes and commits, the claim is given back. */
+  readonly signal?: AbortSignal;
+}
+
+/** Who works partitions when a run does not say: this process, with 30 s claims. */
+export const DEFAULT_PARTITION_WORK: Pick<PartitionWork, 'holder' | 'claimTtlMs'> = {
+  holder: `${hostname()}:${process.pid}`,
+  claimTtlMs: 30_000,
+};
+
+/** What a worker did: partitions finished, rows applied, dead letters recorded, claims lost. */
+export interface PartitionWorkReport {
+  readonly partitions: number;
+  readonly rows: number;
+  readonly deadLetters: number;
+  readonly lost: number;
+}
+
+/**
+ * Works the partitions of a family's partitioned backfills: claims one, reads it in key order from its
+ * cursor (one statement per page, relations in it: a range scan of the primary-key index), sends each
+ * page to the version's index alone (row versions as external versions), and moves the cursor forward in
+ * the same transaction as the page's dead letters, checked against the claim's token. The next page is
+ * read while the current one loads. A claim lost midway stops at once (nothing more is sent for it) and
+ * the worker goes on with another partition.
+ */
+export class PartitionWorker {
+  private readonly rows: SourceRows;
+
+  constructor(
+    private readonly family: FamilyContext,
+    private readonly store: PartitionStore,
+  ) {
+    this.rows = new SourceRows(family.captured);
+  }
+
+  /** Claims and works partitions of `versions` until none is free or `work.signal` stops it. */
+  async work(versions: readonly number[], work: PartitionWork): Promise<PartitionWorkReport> {
+    const { db, name } = this.family;
+    const report = { partitions: 0, rows: 0, deadLetters: 0, lost: 0 };
+    while (!work.signal?.aborted) {
+      const asked = performance.now();
+      const claim = await this.store.claim(db, name, versions, work.holder, work.claimTtlMs);
+      if (!claim) break;
+      this.tell(claim, 'claimed');
+      const guard = new ClaimGuard(claim, this.store, db, work.claimTtlMs, asked);
+      try {
+        if (await this.runClaim(guard, work, report)) report.partitions++;
+      } catch (error) {
+        if (!(error instanceof PartitionLostError)) throw error;
+        report.lost++;
+        this.tell(claim, 'lost');
+      } finally {
+        await guard.stop();
+      }
+    }
+    return report;
+  }
+
+  /** Works one claimed partition to its end (true) or until stopped (false, the claim given back). */
+  private async runClaim(
+    guard: ClaimGuard,
+    work: PartitionWork,
+    report: { rows: number; deadLetters: number },
+  ): Promise<boolean> {
+    const { claim } = guard;
+    const { db, name, options } = this.family;
+    const target = this.family.targets.find((t) => t.version === claim.version);
+    if (!target) throw new Error(`version ${claim.version} of family "${name}" is not declared here`);
+    // A bulk write would create a missing index again (with dynamic mappings): look before writing.
+    await this.family.indexes.assertOwned([target]);
+    const pageSize = options.batchSize ?? 1000;
+    const loader = this.family.partitionLoader(() => {
+      guard.check();
+      this.tell(claim, 'bulk');
+    });
+    const read = (after: PartitionClaim['cursor']) => this.rows.readKeyRange(claim.range, after, pageSize);
+    let page = await read(claim.cursor);
+    for (;;) {
+      const last = page.length < pageSize;
+      // Read ahead while this page loads: the cursor it starts from is known already.
+      const next = last ? null : read(page[page.length - 1].key);
+      next?.catch(() => {});
+      const letters = await this.load(page, target, loader, guard);
+      await guard.confirm(() =>
+        transaction(db, async (tx) => {
+          const moved =
+            page.length === 0 ||
+            (await this.store.advance(
+              tx,
+              claim,
+              page[page.length - 1].key,
+              page.length,
+              work.claimTtlMs,
+              this.family.captured.keys,
+            ));
+          if (!moved) return false;
+          await this.family.deadLetters.record(tx, name, letters);
+          return last ? this.store.finish(tx, claim) : true;
+        }),
+      );
+      report.rows += page.length;
+      report.deadLetters += letters.length;
+      if (last) {
+        this.tell(claim, 'done');
+        return true;
+      }
+      if (work.signal?.aborted) {
+        await this.store.release(db, claim);
+        this.tell(claim, 'released');
+        return false;
+      }
+      page = await next!;
+    }
+  }
+
+  /** One page planned for the version alone and loaded; its dead letters (plan's and load's). */
+  private async load(
+    page: readonly SourceChange<unknown>[],
+    target: FamilyContext['targets'][number],
+    loader: (ops: Parameters<FamilyContext['loader']>[0], halt?: AbortSignal) => Promise<LoadResult>,
+    guard: ClaimGuard,
+  ) {
+    if (page.length === 0) return [];
+    const planned = await this.family.plan(page, [{ ...target, checkpoint: null }]);
+    guard.check();
+    const result = await loader(planned.operations, guard.signal);
+    return [...planned.deadLetters, ...result.deadLetters];
+  }
+
+  private tell(claim: PartitionClaim, action: PartitionEvent['action']): void {
+    const { version, partition, holder, token } = claim;
+    this.family.observe?.({
+      type: 'partition',
+      family: this.family.name,
+      version,
+      partition,
+      holder,
+      token,
+      action,
+    });
+  }
+}

@@ -1,0 +1,119 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { transaction } from '../database/database.transaction.js';
+import type { FamilyContext } from '../sync/family.context.js';
+import type { Fence } from '../sync/sync.interface.js';
+import { lowWatermark } from './backfill.watermark.js';
+import { PartitionCutter, type PartitioningOptions } from './partition.cutter.js';
+import { PartitionStore } from './partition.store.js';
+import { type PartitionWork, PartitionWorker } from './partition.worker.js';
+
+/** A version of the backfill group as the run cycle sees it. */
+interface BackfillVersion {
+  readonly version: number;
+  readonly checkpoint: unknown;
+}
+
+/**
+ * A family's partitioned backfills, as the lease holder runs them. For a new version (no checkpoint
+ * yet) it records the low watermark L (a snapshot) and cuts the key space; then it works partitions like
+ * every other instance; once every partition is done under its current token, it sets the version's
+ * checkpoint to L, and the ordinary backfill stream catches the version up from L to the head,
+ * tombstones included. A key's last write before L is read by its partition; every write after L by
+ * that stream; external versions let the newest win.
+ */
+export class PartitionedBackfill {
+  readonly store: PartitionStore;
+  private readonly worker: PartitionWorker;
+  private readonly cutter: PartitionCutter;
+
+  constructor(
+    private readonly family: FamilyContext,
+    private readonly partitioning: PartitioningOptions,
+  ) {
+    this.store = new PartitionStore(family.stateSchema);
+    this.worker = new PartitionWorker(family, this.store);
+    this.cutter = new PartitionCutter(family.captured);
+  }
+
+  /**
+   * The declared versions still backfilling whose partitions are not all merged yet: what any instance
+   * may work (a version retired meanwhile is left alone).
+   */
+  async open(): Promise<number[]> {
+    const { db, name } = this.family;
+    const [plans, stored] = await Promise.all([
+      this.store.readPlans(db, name),
+      this.family.versions.list(db, name),
+    ]);
+    const backfilling = new Set(
+      stored.filter((v) => v.state === 'created' || v.state === 'backfilling').map((v) => v.version),
+    );
+    return this.family.targets
+      .filter((t) => backfilling.has(t.version) && plans.get(t.version)?.mergedAt === null)
+      .map((t) => t.version);
+  }
+
+  /**
+   * Brings the versions of the backfill group that have no checkpoint to the watermark through their
+   * partitions: plans those without one, works partitions until none is free, then waits for those
+   * claimed elsewhere, and merges. Returns false if stopped before every one merged.
+   */
+  async run(
+    versions: readonly BackfillVersion[],
+    work: PartitionWork & { readonly fence?: Fence },
+  ): Promise<boolean> {
+    const fresh = versions.filter((v) => v.checkpoint === null).map((v) => v.version);
+    if (fresh.length === 0) return true;
+    await this.plan(fresh, work.fence);
+    let open = fresh;
+    for (;;) {
+      await this.worker.work(open, work);
+      const merged = await this.merge(open, work.fence);
+      open = open.filter((v) => !merged.includes(v));
+      if (open.length === 0) return true;
+      if (work.signal?.aborted) return false;
+      // Partitions claimed by other instances: wait for them to finish or their claims to run out.
+      await sleep(Math.min(1000, work.claimTtlMs / 4), undefined, { signal: work.signal }).catch(() => {});
+    }
+  }
+
+  /** Works the open partitions of the family (an instance that does not hold the family's lease). */
+  async work(work: PartitionWork) {
+    return this.worker.work(await this.open(), work);
+  }
+
+  /** Records the watermark and the partitions of each version that has no plan yet. */
+  private async plan(versions: readonly number[], fence?: Fence): Promise<void> {
+    const { db, name, captured } = this.family;
+    const plans = await this.store.readPlans(db, name);
+    const missing = versions.filter((v) => !plans.has(v));
+    if (missing.length === 0) return;
+    // The watermark first: every row the partitions read is then at least as new as it.
+    const watermark = lowWatermark(await captured.capture.bound(db), captured.keys);
+    const cut = await this.cutter.cut(this.partitioning);
+    await transaction(db, async (tx) => {
+      await fence?.(tx);
+      for (const version of missing) await this.store.plan(tx, name, version, { watermark, ...cut });
+    });
+  }
+
+  /** Sets the watermark as the checkpoint of each version whose partitions are all done; returns those. */
+  private async merge(versions: readonly number[], fence?: Fence): Promise<number[]> {
+    const { db, name, captured } = this.family;
+    const plans = await this.store.readPlans(db, name);
+    const merged: number[] = [];
+    for (const version of versions) {
+      const plan = plans.get(version);
+      if (!plan) continue;
+      const done = await transaction(db, async (tx) => {
+        await fence?.(tx);
+        if ((await this.store.remaining(tx, name, version)) > 0) return false;
+        await this.family.checkpoints.advance(tx, name, [version], plan.watermark, captured.keys);
+        await this.store.markMerged(tx, name, version);
+        return true;
+      });
+      if (done) merged.push(version);
+    }
+    return merged;
+  }
+}

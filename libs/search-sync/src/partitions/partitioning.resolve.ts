@@ -1,0 +1,33 @@
+import { SearchSyncConfigurationError } from '../errors/configuration.error.js';
+import { messages } from '../errors/search-sync.messages.js';
+import type { BackfillOptions } from './backfill-options.interface.js';
+import { DEFAULT_PARTITIONING, type PartitioningOptions } from './partition.cutter.js';
+
+/**
+ * A family's partitioning from its own `backfill` options over the module's: null when its backfill is
+ * not partitioned. A family asking for it without exact capture is refused; a module-wide default
+ * leaves such families on the single stream.
+ */
+export function resolvePartitioning(
+  family: string,
+  exact: boolean,
+  own: BackfillOptions | undefined,
+  defaults: BackfillOptions | undefined,
+): PartitioningOptions | null {
+  const options = { ...defaults, ...own };
+  if (!options.partitioned) return null;
+  if (!exact) {
+    if (own?.partitioned)
+      throw SearchSyncConfigurationError.family(family, messages.partitionedCapture('timestamp'));
+    return null;
+  }
+  const resolved = {
+    rowsPerPartition: options.rowsPerPartition ?? DEFAULT_PARTITIONING.rowsPerPartition,
+    minPartitions: options.minPartitions ?? DEFAULT_PARTITIONING.minPartitions,
+  };
+  for (const [field, value] of Object.entries(resolved)) {
+    if (!Number.isInteger(value) || value < 1)
+      throw SearchSyncConfigurationError.family(family, messages.invalidPartitioning(field, value));
+  }
+  return resolved;
+}
