@@ -75,6 +75,10 @@ create table if not exists ${tombstones} (
   deleted_at timestamptz not null default now()
 );
 create index if not exists ${quote(`${prefix}_ss_tomb_idx`)} on ${tombstones} (change_key, ${keyOrderSql(source)});
+-- BEFORE, not AFTER: an AFTER row trigger runs at the end of its statement, so a key deleted and inserted
+-- again in one statement (a data-modifying CTE) would give the delete a row version above the insert's.
+-- A BEFORE trigger runs once the row is locked, as the capture trigger does, so versions follow the
+-- order of the writes to the key.
 create or replace function ${s}.${quote(`${prefix}_tombstone`)}() returns trigger language plpgsql as $fn$
 begin
   insert into ${tombstones} (${keyColumns}, change_key, row_version) values (${oldKeys}, ${xid}, ${nextVersion});
@@ -83,7 +87,7 @@ begin
 end
 $fn$;
 drop trigger if exists search_sync_tombstone on ${table};
-create trigger search_sync_tombstone after delete on ${table}
+create trigger search_sync_tombstone before delete on ${table}
   for each row execute function ${s}.${quote(`${prefix}_tombstone`)}();
 `;
 }
