@@ -60,9 +60,16 @@ async function liveRunSurvives(disrupt: Disruption, onClient?: (client: Client) 
     const writers = startWriters(scenario.database.client, 17, scenario.stoppers);
     await scenario.database.client`update products set price = price + 1, updated_at = now()`;
     const before = instances.progress.batches;
-    await until('the burst is being synced', () => instances.progress.batches >= before + 2);
+    await until(
+      'the burst is being synced',
+      () => instances.progress.batches >= before + 2,
+      () => instances.trail.join('\n'),
+    );
     hit = await disrupt(scenario);
     const after = instances.progress.batches;
+    console.log(
+      `${hit.killed ? 'killed' : 'paused'} ${hit.node} after ${after - before} batches of the burst`,
+    );
     const completed = instances.results.length;
     await until('runs went on after the failure', () => instances.progress.batches >= after + 5);
     await writers.stop();
@@ -142,6 +149,7 @@ describe('a three-node cluster losing a node while a family syncs', () => {
       await until('the backfill committed batches', () => instances.progress.batches >= 2);
       victim = await nodeWithMostPrimaries(scenario.client, `${scenario.family}_*`);
       signalNode(victim, 'SIGKILL');
+      console.log(`killed ${victim} after ${instances.progress.batches} batches of the backfill`);
       await until('a run stopped', () => instances.failures.length > 0);
       // Its shards have no copy left: the run stopped rather than dead-letter their documents.
       expect(await createSync(scenario, scenario.client).deadLetters()).toEqual([]);

@@ -6,6 +6,7 @@ import {
   FamilyRunner,
   FamilySync,
   type KeyColumn,
+  type SyncObserver,
   type SyncResult,
   type VersionDefinition,
 } from 'search-sync';
@@ -55,9 +56,20 @@ export async function createScenario(products: number, replicas: number) {
 }
 export type Scenario = Awaited<ReturnType<typeof createScenario>>;
 
-export function createSync(scenario: Scenario, client: Client, bulk: Partial<BulkLoaderOptions> = {}) {
+export function createSync(
+  scenario: Scenario,
+  client: Client,
+  bulk: Partial<BulkLoaderOptions> = {},
+  observer?: SyncObserver,
+) {
   const { database, family, versions } = scenario;
-  return new FamilySync(productsFamily(family, versions), { db: database.db, client, batchSize: 200, bulk });
+  return new FamilySync(productsFamily(family, versions), {
+    db: database.db,
+    client,
+    batchSize: 200,
+    bulk,
+    observer,
+  });
 }
 
 /**
@@ -72,11 +84,19 @@ export function startInstances(
   const results: SyncResult[] = [];
   const failures: unknown[] = [];
   const progress = { batches: 0 };
+  // The last events of each instance, with their time: what a scenario that times out shows.
+  const trail: string[] = [];
+  const observe =
+    (holder: string): SyncObserver =>
+    (event) => {
+      trail.push(`${new Date().toISOString()} ${holder} ${event.type}`);
+      if (trail.length > 30) trail.shift();
+    };
   let stopped = false;
   const running = holders.map((holder) => {
     const client = clusterClient();
     options.onClient?.(client);
-    const runner = new FamilyRunner(createSync(scenario, client, options.bulk), {
+    const runner = new FamilyRunner(createSync(scenario, client, options.bulk, observe(holder)), {
       db: scenario.database.db,
       stateSchema: 'search_sync',
       holder,
@@ -100,12 +120,16 @@ export function startInstances(
     results,
     failures,
     progress,
+    trail,
     async stop() {
       if (stopped) return;
       stopped = true;
       for (const { runner, loop, client } of running) {
-        await runner.stop();
-        await loop;
+        // Bounded: a run that never ends must fail the scenario, not hang it.
+        const ended = Promise.all([runner.stop(), loop]);
+        const stuck = await Promise.race([ended.then(() => false), sleep(120_000).then(() => true)]);
+        if (stuck)
+          throw new Error(`a run did not end within 120 s of stop(); last events:\n${trail.join('\n')}`);
         await client.close();
       }
     },
@@ -129,7 +153,7 @@ export async function until(
 }
 
 /** Reads the family's checkpoints every 100 ms, to show that they only ever moved forward. */
-export function sampleCheckpoints(scenario: Scenario) {
+export function sampleCheckpoints(scenario: Pick<Scenario, 'database' | 'family' | 'stoppers'>) {
   const { database, family } = scenario;
   const store = new CheckpointStore();
   const samples: Map<number, ChangePosition>[] = [];
@@ -170,15 +194,11 @@ async function documentVersions(client: Client, index: string): Promise<Map<stri
 }
 
 /**
- * The invariants every scenario ends with, after one last run that must complete: each version holds
- * exactly the transform of each live row (no document missing, no orphan), each document's `_version`
- * is its row's version, checkpoints only moved forward, and nothing was dead-lettered.
+ * The invariants every scenario ends with, after one last run that must complete: see `expectSynced`.
  */
 export async function expectInvariants(scenario: Scenario, samples: Map<number, ChangePosition>[]) {
-  const { database, family, versions, client } = scenario;
-  const sync = createSync(scenario, client);
-  const runner = new FamilyRunner(sync, {
-    db: database.db,
+  const runner = new FamilyRunner(createSync(scenario, scenario.client), {
+    db: scenario.database.db,
     stateSchema: 'search_sync',
     holder: 'final',
     leaseTtlMs: LEASE_TTL_MS,
@@ -189,7 +209,22 @@ export async function expectInvariants(scenario: Scenario, samples: Map<number, 
     last = await runner.run();
   }
   expect(last.outcome).toBe('completed');
-  expect(await sync.deadLetters()).toEqual([]);
+  await expectSynced(scenario, samples);
+}
+
+/**
+ * Each version holds exactly the transform of each live row (no document missing, no orphan), each
+ * document's `_version` is its row's version, the checkpoints only moved forward, and nothing was
+ * dead-lettered.
+ */
+export async function expectSynced(
+  scenario: Pick<Scenario, 'database' | 'client' | 'family' | 'versions'>,
+  samples: Map<number, ChangePosition>[],
+) {
+  const { database, family, versions, client } = scenario;
+  const [{ count }] = await database.client<{ count: number }[]>`
+    select count(*)::int as count from search_sync.dead_letters where family = ${family}`;
+  expect(count).toBe(0);
   await expectVersionsMatchSource(client, database, family, versions);
   const rows = await database.client<{ id: number; version: string }[]>`
     select id, search_sync_row_version::text as version from products`;
