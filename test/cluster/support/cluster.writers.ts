@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type postgres from 'postgres';
 import { writeRandomly } from '../../support/catalog.writers.js';
 
@@ -25,6 +26,8 @@ async function reinsertRandomly(sql: postgres.Sql, until: Promise<unknown>, seed
       await tx`insert into product_tags (product_id, tag_id) select ${id}, max(id) from tags`;
     });
     writes += 2;
+    // The pace of the other writer: with none, this loop alone keeps the related-row fan-out busy.
+    await sleep(20);
   }
   return writes;
 }
