@@ -68,7 +68,9 @@ describe('application instances killed and paused mid-run, on the three-node clu
     await start('instance-b');
     await start('instance-c');
     const writers = startWriters(database.client, 31, scenario.stoppers);
-
+    // A burst of changes, so that A is killed in the middle of a run rather than between two.
+    await database.client`update products set price = price + 1, updated_at = now()`;
+    await until('instance-a runs the family again', async () => (await running()) === 'instance-a');
     children.get('instance-a')!.kill('SIGKILL');
     const killedAt = Date.now();
     let successor: string | null = null;

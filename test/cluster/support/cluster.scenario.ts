@@ -24,7 +24,8 @@ import { createTestDatabase } from '../../support/test-database.js';
 import { deleteIndexes, uniqueName } from '../../support/test-opensearch.js';
 import { clusterClient } from './cluster.nodes.js';
 
-const LEASE_TTL_MS = 3000;
+// Long enough that renewals on a loaded two-core box do not lose it: takeovers are scenario f's subject.
+const LEASE_TTL_MS = 10_000;
 const keys = [{ kind: 'number', sqlType: 'integer' } as KeyColumn];
 
 /** The demo's two versions, spread over three shards so that every node holds primaries. */
