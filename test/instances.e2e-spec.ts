@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@opensearch-project/opensearch';
 import type { ChangePosition, KeyColumn } from 'search-sync';
@@ -8,6 +8,7 @@ import { seedCatalog } from '../src/catalog/catalog.seed.js';
 import { productsV1, productsV2 } from '../src/catalog/products.family.js';
 import { expectVersionsMatchSource } from './support/catalog.expect.js';
 import { writeRandomly } from './support/catalog.writers.js';
+import { startInstance as startProcess } from './support/instance.process.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { createClient, deleteIndexes, OPENSEARCH_URL, uniqueName } from './support/test-opensearch.js';
 
@@ -15,31 +16,8 @@ const LEASE_TTL_MS = 2000;
 const keys = [{ kind: 'number', sqlType: 'integer' } as KeyColumn];
 
 /** Starts one application instance (a separate Node process) and waits until it has bootstrapped. */
-async function startInstance(
-  database: TestDatabase,
-  family: string,
-  instance: string,
-): Promise<ChildProcess> {
-  const child = spawn('node', ['dist/test/fixtures/instance.main.js'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: database.url,
-      OPENSEARCH_URL,
-      FAMILY: family,
-      INSTANCE: instance,
-      LEASE_TTL_MS: String(LEASE_TTL_MS),
-      EVERY_MS: '200',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (data: Buffer) => {
-      if (data.toString().includes('ready')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`instance ${instance} exited with ${code}`)));
-  });
-  return child;
-}
+const startInstance = (database: TestDatabase, family: string, instance: string) =>
+  startProcess(database, { family, instance, opensearch: OPENSEARCH_URL, leaseTtlMs: LEASE_TTL_MS });
 
 describe('two application instances on one database', () => {
   let database: TestDatabase;

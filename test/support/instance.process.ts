@@ -46,3 +46,19 @@ export async function startInstanceProcess(
   });
   return { name, child, events };
 }
+
+/**
+ * One application instance for `family` against the OpenSearch node(s) `opensearch` (one URL or several
+ * separated by commas), running every 200 ms with the lease TTL given.
+ */
+export async function startInstance(
+  database: TestDatabase,
+  options: { family: string; instance: string; opensearch: string; leaseTtlMs: number },
+): Promise<ChildProcess> {
+  const { child } = await startInstanceProcess(database, options.family, options.instance, {
+    OPENSEARCH_URL: options.opensearch,
+    LEASE_TTL_MS: String(options.leaseTtlMs),
+    EVERY_MS: '200',
+  });
+  return child;
+}

@@ -17,8 +17,9 @@ export const messages = {
   invalidIdentifier: (what: string, value: string, pattern: string) =>
     `${what} "${value}" is not allowed: it must match /${pattern}/. Rename it.`,
   clusterUnavailable: (detail: string) =>
-    `OpenSearch is unreachable or rejected every operation (${detail}). No checkpoint was moved: ` +
-    'check the cluster and its URL, then run again.',
+    `OpenSearch is unreachable, cannot write a shard, or rejected every operation (${detail}). ` +
+    'No checkpoint was moved: check the cluster (its URL, its nodes, shards without an active copy, ' +
+    'index blocks), then run again.',
   databaseFailed: (family: string, detail: string) =>
     `Family "${family}": the database failed (${detail}). No checkpoint moved past what was indexed: ` +
     'the next run resumes from them once the database answers again.',

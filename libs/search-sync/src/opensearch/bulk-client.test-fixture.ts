@@ -7,20 +7,27 @@ export interface SentOperation {
   readonly version: number;
 }
 
+/** An item's status, with the error type OpenSearch gives it (`type_<status>` when only a status is given). */
+type ItemAnswer = number | { readonly status: number; readonly type: string };
+
 /** Statuses per operation, or an error for the whole request; may take its time (a slow cluster). */
-type Answer = (ops: SentOperation[]) => number[] | Error | Promise<number[] | Error>;
+type Answer = (ops: SentOperation[]) => ItemAnswer[] | Error | Promise<ItemAnswer[] | Error>;
 
 /**
  * A client whose bulk answers come from `answer`, recording every request it gets and the most requests
  * it ever had in flight at once.
  */
-export function fakeClient(answer: Answer) {
+export function fakeClient(answer: Answer, options: { requestTimeout?: number } = {}) {
   const requests: SentOperation[][] = [];
   const bodies: string[] = [];
+  /** The query parameters of each request, the body and the client's own options aside. */
+  const params: Record<string, unknown>[] = [];
   const load = { inFlight: 0, mostInFlight: 0 };
   const client = {
-    async bulk({ body }: { body: string }) {
+    transport: { requestTimeout: options.requestTimeout ?? 30_000 },
+    async bulk({ body, ...rest }: { body: string }) {
       bodies.push(body);
+      params.push(rest);
       const lines = body
         .trim()
         .split('\n')
@@ -38,17 +45,18 @@ export function fakeClient(answer: Answer) {
       if (statuses instanceof Error) throw statuses;
       return {
         body: {
-          items: statuses.map((status, i) => ({
-            [ops[i].action]:
-              status < 300
-                ? { status }
-                : { status, error: { type: `type_${status}`, reason: `reason ${status}` } },
-          })),
+          items: statuses.map((item, i) => {
+            const { status, type } = typeof item === 'number' ? { status: item, type: `type_${item}` } : item;
+            return {
+              [ops[i].action]:
+                status < 300 ? { status } : { status, error: { type, reason: `reason ${status}` } },
+            };
+          }),
         },
       };
     },
   };
-  return { client: client as unknown as Client, requests, bodies, load };
+  return { client: client as unknown as Client, requests, bodies, params, load };
 }
 
 export const ops = (n: number, action: 'index' | 'delete' = 'index'): IndexOperation[] =>

@@ -30,6 +30,20 @@ export const REQUEST_FAILED = 'request_failed';
 
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 
+/**
+ * Item errors that say the cluster cannot write a shard right now, not that the document is wrong: no
+ * active copy of the shard (its node died and it had no replica, or a new primary is not yet allocated),
+ * or a cluster block (no elected cluster manager, a read-only index after the disk flood stage, 403).
+ * They are retried like any transient failure; if they outlast the retry budget the run stops with
+ * its checkpoints untouched (ClusterUnavailableError) instead of dead-lettering every document of the
+ * shard, so the next run, once the node or the disk is back, writes them.
+ */
+const CLUSTER_FAILURE_TYPES = new Set([
+  'unavailable_shards_exception',
+  'no_shard_available_action_exception',
+  'cluster_block_exception',
+]);
+
 // Most items end one of these ways: shared, rather than one object per item.
 const SUCCEEDED: ItemOutcome = { kind: 'succeeded' };
 const ALREADY_NEWER: ItemOutcome = { kind: 'alreadyNewer' };
@@ -44,7 +58,9 @@ export function classifyItem(action: OperationAction, item: BulkItemResponse): I
   if (status === 404 && action === 'delete') return ALREADY_DELETED;
   const errorType = error?.type ?? 'unknown';
   const reason = [error?.reason, error?.caused_by?.reason].filter(Boolean).join(': ') || `HTTP ${status}`;
-  if (RETRYABLE_STATUS.has(status)) return { kind: 'retryable', status, errorType, reason };
+  if (RETRYABLE_STATUS.has(status) || CLUSTER_FAILURE_TYPES.has(errorType)) {
+    return { kind: 'retryable', status, errorType, reason };
+  }
   return { kind: 'rejected', status, errorType, reason };
 }
 
@@ -57,6 +73,17 @@ export function isPushback(outcome: ItemOutcome): boolean {
   return (
     outcome.kind === 'retryable' &&
     (outcome.status === 429 || outcome.errorType.endsWith('rejected_execution_exception'))
+  );
+}
+
+/**
+ * Whether a transient failure is the cluster's rather than the document's: a request that got no answer,
+ * a shard with no active copy, a cluster block. Once retries are spent it stops the run, never a dead letter.
+ */
+export function isClusterFailure(outcome: ItemOutcome): boolean {
+  return (
+    outcome.kind === 'retryable' &&
+    (outcome.errorType === REQUEST_FAILED || CLUSTER_FAILURE_TYPES.has(outcome.errorType))
   );
 }
 

@@ -113,6 +113,15 @@ describe('BulkLoader', () => {
     );
   });
 
+  it('stops the load instead of dead-lettering when a shard stays unavailable while other items get in', async () => {
+    const unavailable = { status: 503, type: 'unavailable_shards_exception' };
+    const { client, requests } = fakeClient((o) => o.map((op) => (op.id === '2' ? unavailable : 201)));
+    await expect(new BulkLoader(client, { retry: fastRetry }).load(ops(4))).rejects.toThrow(
+      /unavailable_shards_exception.*No checkpoint was moved/s,
+    );
+    expect(requests).toHaveLength(4);
+  });
+
   it('dead-letters a document that cannot be serialised without sending it', async () => {
     const { client, requests } = fakeClient((o) => o.map(() => 201));
     const result = await new BulkLoader(client).load([{ ...ops(1)[0], document: { n: 1n } }, ...ops(1)]);

@@ -11,7 +11,7 @@ import type {
   LoadResult,
   LoadStats,
 } from '../pipeline/pipeline.interface.js';
-import { type ItemOutcome, isPushback, REQUEST_FAILED } from './bulk.classify.js';
+import { type ItemOutcome, isClusterFailure, isPushback, REQUEST_FAILED } from './bulk.classify.js';
 import { observeRetries } from './bulk.observe.js';
 import { BulkPacer } from './bulk.pacer.js';
 import { type BulkRequest, type RequestItem, type Serialised, serialiseAll } from './bulk.request.js';
@@ -139,12 +139,15 @@ export class BulkLoader {
       const exhausted = again.filter(isExhausted);
       if (exhausted.length > 0) {
         const last = exhausted[0].outcome;
-        // A request that never got an answer means the cluster, not the document, is the problem.
-        if (!anyDelivered || exhausted.some((a) => a.outcome.errorType === REQUEST_FAILED)) {
+        // Nothing got in, a request that never got an answer, a shard with no active copy: the cluster,
+        // not the document, is the problem.
+        if (!anyDelivered || exhausted.some((a) => isClusterFailure(a.outcome))) {
+          const cause = exhausted.find((a) => isClusterFailure(a.outcome))?.outcome ?? last;
           const most = exhausted.reduce((n, a) => Math.max(n, a.item.attempts), 0);
           throw new ClusterUnavailableError(
             `${exhausted.length} of ${operations.length} operations still failing after ${most} attempts` +
-              `${outOfTime ? ` and ${Date.now() - retryingSince} ms of retries` : ''}; last: ${last.reason}`,
+              `${outOfTime ? ` and ${Date.now() - retryingSince} ms of retries` : ''}; last: ` +
+              `${cause.errorType === REQUEST_FAILED ? '' : `${cause.errorType}: `}${cause.reason}`,
           );
         }
         for (const { item, outcome } of exhausted) {

@@ -16,18 +16,39 @@ import { type BulkRequest, part } from './bulk.request.js';
 // Only what classification needs: a clean response carries a status per item and nothing else.
 const FILTER_PATH = 'errors,items.*.status,items.*.error';
 
+/** opensearch-js's own default, for a client that does not say. */
+const CLIENT_REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * The server-side `timeout` of a bulk (how long OpenSearch waits for an unavailable primary before it
+ * answers the item 503 `unavailable_shards_exception`): half the client's request timeout. OpenSearch's
+ * default, one minute, outlives the client's 30 s: the client would give up, mark a healthy node dead
+ * and send the whole request again while the first still waits, instead of getting an answer per item.
+ */
+function serverTimeout(client: Client): string {
+  const configured = Number(
+    (client as { transport?: { requestTimeout?: unknown } }).transport?.requestTimeout,
+  );
+  const requestTimeout = configured > 0 ? configured : CLIENT_REQUEST_TIMEOUT_MS;
+  return `${Math.max(1, Math.floor(requestTimeout / 2))}ms`;
+}
+
 /**
  * Sends one bulk request and says how each of its operations ended. A request that fails whole for a
  * transient reason fails each of its operations the same way; one refused whole for what it holds is
  * split until the refused operations stand alone.
  */
 export class BulkSender {
+  private readonly timeout: string;
+
   constructor(
     private readonly client: Client,
     private readonly observe?: (event: LoaderEvent) => void,
     /** Called synchronously just before each request goes out (split halves too); what it throws stops the load. */
     private readonly beforeSend?: () => void,
-  ) {}
+  ) {
+    this.timeout = serverTimeout(client);
+  }
 
   async send(request: BulkRequest): Promise<ItemOutcome[]> {
     const { items } = request;
@@ -36,7 +57,7 @@ export class BulkSender {
       // The client sends a string body as it is: operations are serialised once, when planned.
       const body = request.body as unknown as Bulk_RequestBody;
       const response = await timed(this.observe, request, () =>
-        this.client.bulk({ body, filter_path: FILTER_PATH }),
+        this.client.bulk({ body, filter_path: FILTER_PATH, timeout: this.timeout }),
       );
       const answers = (response.body as { items?: Record<string, BulkItemResponse>[] }).items ?? [];
       if (answers.length !== items.length) {
