@@ -32,6 +32,38 @@ describe('related rows re-index the documents that embed them', () => {
     await database.drop();
   });
 
+  // Writers that record related changes as fast as a run consumes them must not keep the run going: a
+  // trigger here records a new category change each time the fan-out deletes a round of them.
+  it("ends a run whose fan-out meets related changes recorded while it runs; they are the next run's", async () => {
+    const sync = family();
+    await sync.prepare();
+    await sync.run();
+    const [{ id: category }] = await database.client`select min(id) as id from categories`;
+    await database.client.unsafe(`
+      create function pin_related_writer() returns trigger language plpgsql as $$
+      begin
+        update categories set name = name || '.' where id = ${category};
+        return null;
+      end $$;
+      create trigger pin_related_writer after delete on search_sync.related_changes
+        for each statement execute function pin_related_writer();`);
+    try {
+      await database.client`update categories set name = 'Busy category' where id = ${category}`;
+      const busy = await sync.run();
+      expect(busy.relatedParents).toBeGreaterThan(0);
+      const [{ waiting }] = await database.client`
+        select count(*)::int as waiting from search_sync.related_changes`;
+      expect(waiting).toBeGreaterThan(0);
+    } finally {
+      await database.client.unsafe(`
+        drop trigger pin_related_writer on search_sync.related_changes;
+        drop function pin_related_writer();`);
+    }
+    await sync.run();
+    await sync.run();
+    await expectVersionsMatchSource(client, database, sync.name, versions);
+  });
+
   it('follows a category rename, a tag rename, a tag removed, a product moved and a tag deleted, under writers', async () => {
     const sync = family();
     await sync.prepare();

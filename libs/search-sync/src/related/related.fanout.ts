@@ -31,6 +31,7 @@ const ident = sql.identifier;
  * a new change key and row version from the same sequence. The ordinary pipeline then re-indexes them:
  * external versions, checkpoints, parity and reconcile stay exact, and memory stays bounded whatever the
  * fan-out. The round's related changes are deleted with its last touch. Returns the parents touched.
+ * Changes recorded after it starts are left to the next run.
  */
 export async function fanOutRelatedChanges(
   captured: CapturedSource,
@@ -39,12 +40,19 @@ export async function fanOutRelatedChanges(
   const { db, source } = captured;
   const queue = sql`${ident(options.stateSchema)}.related_changes`;
   const table = sql`${ident(source.schema)}.${ident(source.name)}`;
+  const ofFamily = sql`source = ${options.source} and path = any(${`{${options.paths.map((p) => `"${p.path}"`).join(',')}}`}::text[])`;
+  // Only the changes recorded when the fan-out starts: writers that keep recording them as fast as they
+  // are consumed must not keep the run from ending. Later ones are the next run's.
+  const [{ last }] = await queryRows<{ last: string | null }>(
+    db,
+    sql`select max(id)::text as last from ${queue} where ${ofFamily}`,
+  );
+  if (last === null) return 0;
   let touched = 0;
   for (;;) {
     const taken = await queryRows<{ id: string }>(
       db,
-      sql`select id::text as id from ${queue}
-        where source = ${options.source} and path = any(${`{${options.paths.map((p) => `"${p.path}"`).join(',')}}`}::text[])
+      sql`select id::text as id from ${queue} where ${ofFamily} and id <= ${last}::bigint
         order by id limit ${options.changesPerRound ?? 5000}`,
     );
     if (taken.length === 0) return touched;
