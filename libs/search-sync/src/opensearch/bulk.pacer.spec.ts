@@ -103,7 +103,7 @@ describe('BulkLoader under pushback', () => {
   });
 
   it('gives up on pushback after the retry time budget: a dead letter, or a failed load if nothing got in', async () => {
-    const budget = { ...fastRetry, maxElapsedMs: 30 };
+    const budget = { ...fastRetry, maxElapsedMs: 300 };
     const stubborn = fakeClient((o) => o.map((op) => (op.id === '2' ? 429 : 201)));
     const result = await new BulkLoader(stubborn.client, { retry: budget }).load(ops(4));
     expect(stubborn.requests.length).toBeGreaterThan(budget.maxAttempts);
