@@ -6,7 +6,8 @@ import { queryRows } from '../database/database.type.js';
 import type { KeyColumn } from '../family/sync-source.js';
 import type { KeyRange } from '../keys/key.range.js';
 import type { Checkpoint, KeyValue } from '../pipeline/change-position.js';
-import { DEFAULT_STATE_SCHEMA, type PartitionState } from '../state/state.schema.js';
+import { DEFAULT_STATE_SCHEMA } from '../state/state.schema.js';
+import type { PartitionState } from '../state/tables/backfill-partition.table.js';
 
 /** A partition as one holder claimed it: its range, where it stands, and the token its writes check. */
 export interface PartitionClaim {
