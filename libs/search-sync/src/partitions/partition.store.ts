@@ -130,18 +130,6 @@ export class PartitionStore {
     await db.execute(sql`update ${this.partitions} set expires_at = now() where ${this.current(claim)}`);
   }
 
-  /** Whether any partition of these versions is waiting or has an expired claim. */
-  async claimable(db: SyncExecutor, family: string, versions: readonly number[]): Promise<boolean> {
-    if (versions.length === 0) return false;
-    const rows = await queryRows(
-      db,
-      sql`select 1 from ${this.partitions}
-        where family = ${family} and version = any(${`{${versions.join(',')}}`}::int[])
-          and (state = 'waiting' or (state = 'claimed' and expires_at <= now())) limit 1`,
-    );
-    return rows.length > 0;
-  }
-
   /** The claim's row, while its token is current and it is claimed. */
   private current(claim: PartitionClaim): SQL {
     return sql`family = ${claim.family} and version = ${claim.version} and partition = ${claim.partition}
