@@ -78,13 +78,9 @@ export {
 } from './related/related-capture.migration.js';
 export type { RunRecord } from './runs/run.store.js';
 export { installSearchSyncState, searchSyncStateSql } from './state/state.migration.js';
-export {
-  DEFAULT_STATE_SCHEMA,
-  defineStateTables,
-  type RunOutcome,
-  searchSyncState,
-  type VersionState,
-} from './state/state.schema.js';
+export { DEFAULT_STATE_SCHEMA, defineStateTables, searchSyncState } from './state/state.schema.js';
+export type { RunOutcome } from './state/tables/run.table.js';
+export type { VersionState } from './state/tables/version.table.js';
 export { FamilyRunner, type SyncResult } from './sync/family.runner.js';
 export { FamilySync } from './sync/family.sync.js';
 export type {

@@ -55,6 +55,10 @@ export function keyRangeSql(keys: readonly KeyColumn[], column: KeyColumnSql, ra
   return bounds.length === 0 ? sql`true` : sql.join(bounds, sql` and `);
 }
 
+/** A key as the JSON array a state table stores (a watermark's, a partition's bounds and cursor), or null. */
+export const keyJsonSql = (key: readonly KeyValue[] | null): SQL =>
+  key === null ? sql`null` : sql`${JSON.stringify(key)}::jsonb`;
+
 /**
  * A key stored as a JSON array (a checkpoint's, a partition's bounds and cursor) as its typed values,
  * comma-separated, in the key's order: `(${storedKeySql(keys, a)}) < (${storedKeySql(keys, b)})` compares

@@ -1,5 +1,5 @@
 import type { DeadLetterRecord, OperationAction } from '../pipeline/pipeline.interface.js';
-import type { RunOutcome } from '../state/state.schema.js';
+import type { RunOutcome } from '../state/tables/run.table.js';
 
 /**
  * What the library reports as it works, for metrics, logs or traces. Observers are told synchronously

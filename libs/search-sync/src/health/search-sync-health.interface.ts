@@ -1,4 +1,4 @@
-import type { VersionState } from '../state/state.schema.js';
+import type { VersionState } from '../state/tables/version.table.js';
 
 export interface SearchSyncHealthOptions {
   /** A live or serving version whose checkpoint lags longer than this, in seconds, is down. Default 300. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { VersionState } from '../state/state.schema.js';
+import type { VersionState } from '../state/tables/version.table.js';
 import { cursorGroups } from './cursor-groups.js';
 
 describe('cursorGroups', () => {

@@ -1,4 +1,4 @@
-import type { VersionState } from '../state/state.schema.js';
+import type { VersionState } from '../state/tables/version.table.js';
 
 export interface CursorGroups<T> {
   /** Caught-up versions (live or serving): one read, from the lowest of their checkpoints. */

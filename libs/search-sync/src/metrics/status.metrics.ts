@@ -1,6 +1,6 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { FamilyStatus } from '../nest/search-sync-status.interface.js';
-import type { VersionState } from '../state/state.schema.js';
+import type { VersionState } from '../state/tables/version.table.js';
 import type { VersionStatus } from '../sync/sync.interface.js';
 import type { MetricNames } from './metric-name.util.js';
 

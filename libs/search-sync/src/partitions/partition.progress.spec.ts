@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { BackfillPlan, PartitionRecord } from './backfill-plan.store.js';
 import { partitionProgress } from './partition.progress.js';
-import type { BackfillPlan, PartitionRecord } from './partition.store.js';
 
 const plan: BackfillPlan = {
   version: 2,

@@ -1,4 +1,4 @@
-import type { BackfillPlan, PartitionRecord } from './partition.store.js';
+import type { BackfillPlan, PartitionRecord } from './backfill-plan.store.js';
 
 /** One instance's share of a partitioned backfill. */
 export interface PartitionInstanceProgress {

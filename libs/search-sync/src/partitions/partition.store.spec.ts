@@ -6,6 +6,7 @@ import { PartitionLostError } from '../errors/partition-lost.error.js';
 import { describeSource } from '../family/sync-source.js';
 import { compareKeys } from '../keys/key.order.js';
 import { createStateTestDatabase, type StateTestDatabase } from '../state/state.test-database.js';
+import { BackfillPlanStore } from './backfill-plan.store.js';
 import { ClaimGuard } from './partition.guard.js';
 import { type PartitionClaim, PartitionStore } from './partition.store.js';
 
@@ -20,11 +21,12 @@ const ranges = [
 
 describe('PartitionStore', () => {
   let database: StateTestDatabase;
+  const plans = new BackfillPlanStore();
   const store = new PartitionStore();
   let families = 0;
   const newFamily = async (version = 2) => {
     const family = `family_${++families}`;
-    expect(await store.plan(database.db, family, version, { watermark, rows: 300, ranges })).toBe(true);
+    expect(await plans.plan(database.db, family, version, { watermark, rows: 300, ranges })).toBe(true);
     return family;
   };
   /** Moves a partition's claim expiry into the past, as if its holder had stalled past its TTL. */
@@ -44,22 +46,6 @@ describe('PartitionStore', () => {
     await database?.drop();
   });
 
-  it('records a plan once, with its watermark and its ranges as waiting partitions', async () => {
-    const family = await newFamily();
-    expect(
-      await store.plan(database.db, family, 2, { watermark: { changeKey: 99, key: ['x'] }, rows: 1, ranges }),
-    ).toBe(false);
-    const plan = (await store.readPlans(database.db, family)).get(2)!;
-    expect(plan).toMatchObject({ version: 2, watermark, rows: 300, mergedAt: null });
-    const partitions = await store.list(database.db, family);
-    expect(partitions.map((p) => [p.partition, p.state, p.token])).toEqual([
-      [0, 'waiting', 0],
-      [1, 'waiting', 0],
-      [2, 'waiting', 0],
-    ]);
-    expect(await store.remaining(database.db, family, 2)).toBe(3);
-  });
-
   it('gives concurrent claimers different partitions (skip locked), then none', async () => {
     const family = await newFamily();
     const claims = await Promise.all(
@@ -69,7 +55,7 @@ describe('PartitionStore', () => {
     expect(taken.map((c) => c.partition).sort()).toEqual([0, 1, 2]);
     expect(taken.every((c) => c.token === 1 && c.cursor === null)).toBe(true);
     expect(taken.find((c) => c.partition === 1)!.range).toEqual(ranges[1]);
-    expect(await store.claimable(database.db, family, [2])).toBe(false);
+    expect(await store.claim(database.db, family, [2], 'f', TTL)).toBeNull();
   });
 
   it('lets another holder take an expired claim from its cursor with a new token; the old token records nothing', async () => {
@@ -89,7 +75,7 @@ describe('PartitionStore', () => {
     expect(await store.finish(database.db, first)).toBe(false);
     expect(await store.advance(database.db, second, ['e'], 5, TTL, textKeys)).toBe(true);
     expect(await store.finish(database.db, second)).toBe(true);
-    const [done] = await store.list(database.db, family);
+    const [done] = await plans.list(database.db, family);
     expect(done).toMatchObject({ state: 'done', holder: 'b', token: 2, rows: 15, claimRows: 5 });
     // Done is final: nobody claims it again, even after it would have expired.
     expect((await claimOf(family, 'c')).partition).not.toBe(first.partition);
@@ -115,7 +101,7 @@ describe('PartitionStore', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 12 }), async (steps) => {
         const family = `prop_${++families}`;
-        await store.plan(database.db, family, 2, { watermark, rows: 1, ranges: [ranges[0]] });
+        await plans.plan(database.db, family, 2, { watermark, rows: 1, ranges: [ranges[0]] });
         const claims = new Map<string, PartitionClaim>();
         let cursor: string | null = null;
         let token = 0;

@@ -3,6 +3,7 @@ import { transaction } from '../database/database.transaction.js';
 import type { FamilyContext } from '../sync/family.context.js';
 import type { Fence } from '../sync/sync.interface.js';
 import { lowWatermark } from './backfill.watermark.js';
+import { BackfillPlanStore } from './backfill-plan.store.js';
 import { PartitionCutter, type PartitioningOptions } from './partition.cutter.js';
 import { PartitionStore } from './partition.store.js';
 import { type PartitionWork, PartitionWorker } from './partition.worker.js';
@@ -22,7 +23,7 @@ interface BackfillVersion {
  * that stream; external versions let the newest win.
  */
 export class PartitionedBackfill {
-  readonly store: PartitionStore;
+  readonly plans: BackfillPlanStore;
   private readonly worker: PartitionWorker;
   private readonly cutter: PartitionCutter;
 
@@ -30,8 +31,8 @@ export class PartitionedBackfill {
     private readonly family: FamilyContext,
     private readonly partitioning: PartitioningOptions,
   ) {
-    this.store = new PartitionStore(family.stateSchema);
-    this.worker = new PartitionWorker(family, this.store);
+    this.plans = new BackfillPlanStore(family.stateSchema);
+    this.worker = new PartitionWorker(family, new PartitionStore(family.stateSchema));
     this.cutter = new PartitionCutter(family.captured);
   }
 
@@ -42,7 +43,7 @@ export class PartitionedBackfill {
   async open(): Promise<number[]> {
     const { db, name } = this.family;
     const [plans, stored] = await Promise.all([
-      this.store.readPlans(db, name),
+      this.plans.readPlans(db, name),
       this.family.versions.list(db, name),
     ]);
     const backfilling = new Set(
@@ -85,7 +86,7 @@ export class PartitionedBackfill {
   /** Records the watermark and the partitions of each version that has no plan yet. */
   private async plan(versions: readonly number[], fence?: Fence): Promise<void> {
     const { db, name, captured } = this.family;
-    const plans = await this.store.readPlans(db, name);
+    const plans = await this.plans.readPlans(db, name);
     const missing = versions.filter((v) => !plans.has(v));
     if (missing.length === 0) return;
     // The watermark first: every row the partitions read is then at least as new as it.
@@ -93,23 +94,23 @@ export class PartitionedBackfill {
     const cut = await this.cutter.cut(this.partitioning);
     await transaction(db, async (tx) => {
       await fence?.(tx);
-      for (const version of missing) await this.store.plan(tx, name, version, { watermark, ...cut });
+      for (const version of missing) await this.plans.plan(tx, name, version, { watermark, ...cut });
     });
   }
 
   /** Sets the watermark as the checkpoint of each version whose partitions are all done; returns those. */
   private async merge(versions: readonly number[], fence?: Fence): Promise<number[]> {
     const { db, name, captured } = this.family;
-    const plans = await this.store.readPlans(db, name);
+    const plans = await this.plans.readPlans(db, name);
     const merged: number[] = [];
     for (const version of versions) {
       const plan = plans.get(version);
       if (!plan) continue;
       const done = await transaction(db, async (tx) => {
         await fence?.(tx);
-        if ((await this.store.remaining(tx, name, version)) > 0) return false;
+        if ((await this.plans.remaining(tx, name, version)) > 0) return false;
         await this.family.checkpoints.advance(tx, name, [version], plan.watermark, captured.keys);
-        await this.store.markMerged(tx, name, version);
+        await this.plans.markMerged(tx, name, version);
         return true;
       });
       if (done) merged.push(version);

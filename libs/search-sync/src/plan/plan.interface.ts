@@ -1,4 +1,4 @@
-import type { VersionState } from '../state/state.schema.js';
+import type { VersionState } from '../state/tables/version.table.js';
 
 /** One difference between the serving version's declaration and the planned one's. */
 export interface DefinitionChange {

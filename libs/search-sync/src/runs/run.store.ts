@@ -1,12 +1,8 @@
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { SyncDatabase } from '../database/database.type.js';
 import { messages } from '../errors/search-sync.messages.js';
-import {
-  DEFAULT_STATE_SCHEMA,
-  type RunOutcome,
-  type StateTables,
-  stateTables,
-} from '../state/state.schema.js';
+import { DEFAULT_STATE_SCHEMA, type StateTables, stateTables } from '../state/state.schema.js';
+import type { RunOutcome } from '../state/tables/run.table.js';
 
 export interface RunRecord {
   readonly id: number;

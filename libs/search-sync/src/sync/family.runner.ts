@@ -1,14 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { SyncDatabase } from '../database/database.type.js';
 import { databaseFailure } from '../errors/database-failure.util.js';
 import { LeaseBusyError } from '../errors/lease-busy.error.js';
-import { LeaseLostError } from '../errors/lease-lost.error.js';
 import { safeObserver } from '../events/sync-event.hub.js';
 import type { RunEvent, SyncObserver } from '../events/sync-event.interface.js';
-import type { Lease, LeaseAttempt } from '../leases/lease.store.js';
-import { LeaseStore } from '../leases/lease.store.js';
 import { RunStore } from '../runs/run.store.js';
 import { linkedSignal } from '../utils/abort.util.js';
+import { FamilyLease, type FamilyLeaseOptions } from './family.lease.js';
 import type { FamilySync } from './family.sync.js';
 import type { Fence, RunReport, RunRequestOptions } from './sync.interface.js';
 
@@ -16,12 +13,7 @@ export type SyncResult =
   | { readonly outcome: 'completed'; readonly report: RunReport }
   | { readonly outcome: 'skipped'; readonly reason: string };
 
-export interface FamilyRunnerOptions {
-  readonly db: SyncDatabase;
-  readonly stateSchema: string;
-  /** This instance's name in leases and the run log. */
-  readonly holder: string;
-  readonly leaseTtlMs: number;
+export interface FamilyRunnerOptions extends FamilyLeaseOptions {
   /** Told of each run's outcome, and when the lease is taken and given back (metrics). */
   readonly observer?: SyncObserver;
   /** Told why work in the background failed (backfill partitions worked without the lease): logs. */
@@ -30,25 +22,24 @@ export interface FamilyRunnerOptions {
 
 /**
  * Runs of one family that never overlap: in this process (a run already going makes the next one
- * skip), and across processes (a lease row with a fencing token that every checkpoint commit renews,
- * so an instance that lost its lease cannot record progress). Every run is written to the run log.
+ * skip), and across processes (the family's lease, `FamilyLease`). Every run is written to the run log.
  */
 export class FamilyRunner {
   private current: Promise<SyncResult> | null = null;
   /** Backfill partitions this instance works while another holds the family's lease. */
   private partitionWork: Promise<void> | null = null;
   private readonly controller = new AbortController();
-  private readonly leases: LeaseStore;
   private readonly runs: RunStore;
+  private readonly familyLease: FamilyLease;
   private readonly observe?: SyncObserver;
 
   constructor(
     readonly sync: FamilySync,
     private readonly options: FamilyRunnerOptions,
   ) {
-    this.leases = new LeaseStore(options.stateSchema);
     this.runs = new RunStore(options.stateSchema);
     this.observe = safeObserver(options.observer);
+    this.familyLease = new FamilyLease(sync.name, options, this.runs, this.observe);
   }
 
   /** Whether `stop()` was called: the instance is shutting down and starts no run. */
@@ -117,8 +108,8 @@ export class FamilyRunner {
         this.current = null;
       });
       try {
-        const attempt = await this.acquire();
-        if (attempt.acquired) return await this.holding(attempt.lease, work);
+        const attempt = await this.familyLease.acquire();
+        if (attempt.acquired) return await this.familyLease.hold(attempt.lease, work);
         if (Date.now() > deadline) throw new LeaseBusyError(this.sync.name, attempt.heldBy);
       } catch (error) {
         throw databaseFailure(this.sync.name, error);
@@ -126,54 +117,6 @@ export class FamilyRunner {
         done();
       }
       await sleep(200);
-    }
-  }
-
-  /**
-   * Runs `work` while renewing the lease in the background (every TTL/3), since a run or a reconcile can
-   * outlast its expiry and a slow cluster can hold one bulk request for longer. Once the lease is lost (an
-   * instance took over after a stall, or renewals failed until it may have expired), `leaseLost` is
-   * aborted so the work sends nothing more, and the work fails with `LeaseLostError`.
-   */
-  private async holding<T>(
-    lease: Lease,
-    work: (fence: Fence, leaseLost: AbortSignal) => Promise<T>,
-  ): Promise<T> {
-    const { db, leaseTtlMs } = this.options;
-    const lost = new AbortController();
-    const lose = () => lost.abort(new LeaseLostError(lease.family, lease.holder));
-    let renewedAt = Date.now();
-    let renewing: Promise<void> = Promise.resolve();
-    this.observe?.({ type: 'lease', family: lease.family, held: true });
-    const renewal = setInterval(
-      () => {
-        renewing = this.leases.renew(db, lease, leaseTtlMs).then(
-          (renewed) => {
-            if (renewed) renewedAt = Date.now();
-            else lose();
-          },
-          // Unreachable database: the lease counts as lost once it may have expired.
-          () => {
-            if (Date.now() - renewedAt >= leaseTtlMs) lose();
-          },
-        );
-      },
-      Math.max(100, leaseTtlMs / 3),
-    );
-    try {
-      const result = await work((tx) => this.fence(tx, lease), lost.signal);
-      lost.signal.throwIfAborted();
-      return result;
-    } catch (error) {
-      // Whatever the work failed with once the lease was gone, losing it is the reason.
-      lost.signal.throwIfAborted();
-      throw error;
-    } finally {
-      clearInterval(renewal);
-      // A renewal landing after the release would hold the lease for another TTL.
-      await renewing;
-      await this.leases.release(db, lease).catch(() => undefined);
-      this.observe?.({ type: 'lease', family: lease.family, held: false });
     }
   }
 
@@ -214,7 +157,7 @@ export class FamilyRunner {
   ): Promise<SyncResult> {
     const { db, holder } = this.options;
     const family = this.sync.name;
-    const attempt = await this.acquire();
+    const attempt = await this.familyLease.acquire();
     if (!attempt.acquired) {
       await this.runs.start(db, family, holder, null, 'skipped');
       this.takePartitions();
@@ -226,7 +169,7 @@ export class FamilyRunner {
     const { signal, dispose } = linkedSignal([options.signal, this.controller.signal]);
     try {
       const partitions = { holder, claimTtlMs: this.options.leaseTtlMs };
-      const report = await this.holding(lease, (fence, leaseLost) =>
+      const report = await this.familyLease.hold(lease, (fence, leaseLost) =>
         this.sync.run({ ...options, signal, fence, leaseLost, partitions }),
       );
       const outcome = signal.aborted ? 'stopped' : 'succeeded';
@@ -248,23 +191,6 @@ export class FamilyRunner {
       throw error;
     } finally {
       dispose();
-    }
-  }
-
-  /**
-   * Takes the family's lease if it is free; whoever takes it closes the runs an earlier holder left
-   * running, so the run log and status do not show a dead instance's run as going on forever.
-   */
-  private async acquire(): Promise<LeaseAttempt> {
-    const { db, holder, leaseTtlMs } = this.options;
-    const attempt = await this.leases.acquire(db, this.sync.name, holder, leaseTtlMs);
-    if (attempt.acquired) await this.runs.abandon(db, this.sync.name, attempt.lease.token, holder);
-    return attempt;
-  }
-
-  private async fence(tx: SyncDatabase, lease: Lease): Promise<void> {
-    if (!(await this.leases.renew(tx, lease, this.options.leaseTtlMs))) {
-      throw new LeaseLostError(lease.family, lease.holder);
     }
   }
 }

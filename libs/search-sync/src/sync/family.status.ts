@@ -6,8 +6,8 @@ import type { CheckpointStore } from '../checkpoints/checkpoint.store.js';
 import type { SyncDatabase } from '../database/database.type.js';
 import type { DeadLetterStore } from '../dead-letters/dead-letter.store.js';
 import { WHOLE_KEY_SPACE } from '../keys/key.range.js';
+import type { BackfillPlanStore } from '../partitions/backfill-plan.store.js';
 import { type PartitionProgress, partitionProgress } from '../partitions/partition.progress.js';
-import type { PartitionStore } from '../partitions/partition.store.js';
 import { type ChangePosition, comparePositions } from '../pipeline/change-position.js';
 import { SourceRanges } from '../reconcile/source-ranges.js';
 import type { VersionStore } from '../versions/version.store.js';
@@ -43,8 +43,8 @@ export interface StatusSources {
     readonly filter?: unknown;
   }[];
   readonly backfill: () => BackfillInProcess | null;
-  /** The family's backfill partitions, when its backfill is partitioned. */
-  readonly partitions?: PartitionStore;
+  /** The family's backfill plans and their partitions, when its backfill is partitioned. */
+  readonly backfillPlans?: BackfillPlanStore;
 }
 
 type Target = StatusSources['targets'][number];
@@ -209,10 +209,10 @@ export class FamilyStatusReader {
 
   /** The version's partitioned backfill, if it has one that has not merged yet. */
   private async partitionProgress(version: number): Promise<PartitionProgress | null> {
-    const { partitions } = this.s;
-    if (!partitions) return null;
-    const plan = (await partitions.readPlans(this.s.db, this.s.family)).get(version);
+    const { backfillPlans } = this.s;
+    if (!backfillPlans) return null;
+    const plan = (await backfillPlans.readPlans(this.s.db, this.s.family)).get(version);
     if (!plan || plan.mergedAt !== null) return null;
-    return partitionProgress(plan, await partitions.list(this.s.db, this.s.family));
+    return partitionProgress(plan, await backfillPlans.list(this.s.db, this.s.family));
   }
 }

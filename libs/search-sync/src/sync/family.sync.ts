@@ -91,7 +91,7 @@ export class FamilySync {
       family: name,
       exact: (definition.capture ?? exactCapture()).mode === 'exact',
       backfill: () => this.cycle.backfill,
-      partitions: this.partitioned?.store,
+      backfillPlans: this.partitioned?.plans,
     });
   }
 

@@ -9,7 +9,7 @@ import type { PartitionWork } from '../partitions/partition.worker.js';
 import type { ChangePosition } from '../pipeline/change-position.js';
 import type { Loader } from '../pipeline/load.stage.js';
 import type { LoadStats } from '../pipeline/pipeline.interface.js';
-import type { VersionState } from '../state/state.schema.js';
+import type { VersionState } from '../state/tables/version.table.js';
 
 export interface SyncOptions {
   readonly db: SyncDatabase;

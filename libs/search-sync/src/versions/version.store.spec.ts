@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { VersionState } from '../state/state.schema.js';
 import { createStateTestDatabase, type StateTestDatabase } from '../state/state.test-database.js';
+import type { VersionState } from '../state/tables/version.table.js';
 import { VersionStore } from './version.store.js';
 
 describe('VersionStore', () => {
