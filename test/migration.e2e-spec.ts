@@ -111,7 +111,10 @@ describe('zero-downtime migration from v1 to v2', () => {
     // Deploying v2 is enough to start its backfill; until it has caught up, it cannot be promoted.
     const refusedWhileBackfilling = await service.promote(family, 2).catch((error: unknown) => error);
     const backfillSettings = await client.indices.getSettings({ index: v2 });
-    expect(backfillSettings.body[v2]?.settings?.index?.refresh_interval).toBe('-1');
+    // A refresh a second while it fills, so the refresh before it goes live has at most a second of
+    // segments to build (not the whole backfill's), and no replicas to copy to.
+    expect(backfillSettings.body[v2]?.settings?.index?.refresh_interval).toBe('1s');
+    expect(backfillSettings.body[v2]?.settings?.index?.number_of_replicas).toBe('0');
 
     let finish!: () => void;
     const finished = new Promise<void>((resolve) => {

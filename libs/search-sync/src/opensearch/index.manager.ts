@@ -15,8 +15,14 @@ export interface IndexDefinition {
   readonly settings?: Record<string, unknown>;
 }
 
-/** Settings a backfilling index starts with: no refreshes, no replicas; the declared ones come back when it is live. */
-const BACKFILL_SETTINGS = { refresh_interval: '-1', number_of_replicas: 0 };
+/**
+ * Settings a backfilling index starts with: no replicas, and a refresh a second; the declared ones come
+ * back when it is live. A second, not the usual bulk-load `-1`: with no refresh at all, every segment of
+ * the backfill is built by the one refresh before the index goes live, which then takes most of a second
+ * on 50,000 documents and holds the run's end; refreshing as it fills costs the load a few percent and
+ * took 10 % off a whole two-version backfill (BENCHMARKS.md, "Going live").
+ */
+const BACKFILL_SETTINGS = { refresh_interval: '1s', number_of_replicas: 0 };
 
 /** The mapping of the library's own field. */
 export const syncFieldMapping = (keyField: KeyFieldType) => ({
