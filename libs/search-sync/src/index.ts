@@ -33,7 +33,12 @@ export type {
   SyncEvent,
   SyncObserver,
 } from './events/sync-event.interface.js';
-export type { FamilyDefinition, SearchDocument, VersionDefinition } from './family/family.definition.js';
+export type {
+  FamilyDefinition,
+  FamilyRefresh,
+  SearchDocument,
+  VersionDefinition,
+} from './family/family.definition.js';
 export type { SourceRow } from './family/source-row.type.js';
 export { describeSource, type KeyColumn, type KeyKind, type SyncSource } from './family/sync-source.js';
 export { documentId, parseDocumentId } from './keys/document-id.js';

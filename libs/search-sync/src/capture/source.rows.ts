@@ -26,6 +26,7 @@ export class SourceRows {
   async select(where: SQL, orderBy: SQL[], limit: number): Promise<SourceChange<unknown>[]> {
     const { db, source, relationalName } = this.source;
     const extras = this.extras();
+    const withExtras = Object.keys(extras).length > 0;
     let rows: unknown[];
     if (relationalName) {
       const query = (db.query as Record<string, { findMany(config: unknown): Promise<unknown[]> }>)[
@@ -40,7 +41,7 @@ export class SourceRows {
         .orderBy(...orderBy)
         .limit(limit);
     }
-    return (rows as ExtractedRow[]).map((row) => this.toChange(row));
+    return (rows as ExtractedRow[]).map((row) => this.toChange(row, withExtras));
   }
 
   /** The change order as an ORDER BY list: change key, then key. */
@@ -103,8 +104,10 @@ export class SourceRows {
     };
   }
 
-  private toChange(row: ExtractedRow): SourceChange<unknown> {
-    const { __ck, __rv, __del, ...record } = row;
+  /** The row as a change; a row read with extras is copied without them (the transforms never see them). */
+  private toChange(row: ExtractedRow, withExtras: boolean): SourceChange<unknown> {
+    const { __ck, __rv, __del } = row;
+    const record = withExtras ? withoutExtras(row) : row;
     const own = this.source.capture.rowProperties;
     const key = this.source.keys.map((k) => keyValueOf(k, record[k.property]));
     return {
@@ -116,4 +119,9 @@ export class SourceRows {
       record,
     };
   }
+}
+
+function withoutExtras(row: ExtractedRow): Record<string, unknown> {
+  const { __ck, __rv, __del, ...record } = row;
+  return record;
 }

@@ -2,6 +2,7 @@ import { SetMetadata } from '@nestjs/common';
 import type { SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { ChangeCapture } from '../capture/change-capture.mode.js';
+import type { FamilyRefresh } from '../family/family.definition.js';
 import type { BackfillOptions } from '../partitions/backfill-options.interface.js';
 import type { ChangeBatch, Stage } from '../pipeline/pipeline.interface.js';
 import { SEARCH_INDEX_METADATA } from '../search-sync.constants.js';
@@ -39,6 +40,11 @@ export interface SearchIndexOptions<TRow = any, TDto = TRow> {
    * version's backfill between every instance running the module, by key ranges claimed through Postgres.
    */
   readonly backfill?: BackfillOptions;
+  /**
+   * `'after-run'`: a run that wrote to the caught-up versions refreshes their indexes before it returns,
+   * so a write is searchable a moment after its commit instead of at the next periodic refresh.
+   */
+  readonly refresh?: FamilyRefresh;
 }
 
 export interface SearchIndexMetadata extends SearchIndexOptions {

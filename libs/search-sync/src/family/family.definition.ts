@@ -7,6 +7,9 @@ import type { ChangeBatch, Stage } from '../pipeline/pipeline.interface.js';
 /** A JSON object document (an interface or a record); transforms must return one. */
 export type SearchDocument = object;
 
+/** When a family's writes become searchable (see `FamilyDefinition.refresh`). */
+export type FamilyRefresh = 'interval' | 'after-run';
+
 /** One physical index of a family: its own mappings, settings, filter and transform. */
 export interface VersionDefinition<TDto, TDocument extends SearchDocument = SearchDocument> {
   readonly version: number;
@@ -50,4 +53,12 @@ export interface FamilyDefinition<TDto = any> {
   readonly versions: readonly VersionDefinition<TDto, any>[];
   /** How new versions backfill; overrides the module's (or `SyncOptions`') `backfill`. */
   readonly backfill?: BackfillOptions;
+  /**
+   * When what a run syncs becomes searchable. `'interval'` (the default): at the index's next periodic
+   * refresh (OpenSearch's `refresh_interval`, 1 s unless declared). `'after-run'`: a run that wrote to the
+   * caught-up versions refreshes their indexes before it returns, so with wake on commit a write is
+   * searchable a moment after its commit. A refresh per run that wrote: for modest write rates, as
+   * OpenSearch's `refresh=true` is. Backfills never refresh per run.
+   */
+  readonly refresh?: FamilyRefresh;
 }

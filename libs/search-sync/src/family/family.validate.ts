@@ -1,6 +1,8 @@
 import { SearchSyncConfigurationError } from '../errors/configuration.error.js';
 import { assertIndexName, assertSqlIdentifier } from '../utils/identifier.util.js';
-import type { FamilyDefinition } from './family.definition.js';
+import type { FamilyDefinition, FamilyRefresh } from './family.definition.js';
+
+const REFRESH_MODES: readonly FamilyRefresh[] = ['interval', 'after-run'];
 
 export const versionIndexName = (family: string, version: number) => `${family}_v${version}`;
 
@@ -12,6 +14,12 @@ export function validateFamily(definition: FamilyDefinition): void {
     assertIndexName(name, 'Family alias');
   } catch (error) {
     throw SearchSyncConfigurationError.family(name, (error as Error).message);
+  }
+  if (definition.refresh !== undefined && !REFRESH_MODES.includes(definition.refresh)) {
+    throw SearchSyncConfigurationError.family(
+      name,
+      `refresh "${String(definition.refresh)}" is not one of ${REFRESH_MODES.map((m) => `'${m}'`).join(', ')}.`,
+    );
   }
   if (definition.versions.length === 0)
     throw SearchSyncConfigurationError.family(name, 'declare at least one version.');

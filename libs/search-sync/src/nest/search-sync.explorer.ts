@@ -106,6 +106,7 @@ export class SearchSyncExplorer implements OnModuleInit {
       normalise: metadata.normalise,
       stages: metadata.stages,
       backfill: metadata.backfill,
+      refresh: metadata.refresh,
       versions,
     };
   }

@@ -16,6 +16,7 @@ import { linkedSignal } from '../utils/abort.util.js';
 import type { BatchCommitter } from './batch.committer.js';
 import type { FamilyContext, FamilyTarget } from './family.context.js';
 import type { BackfillInProcess } from './family.status.js';
+import { refreshAfterRun } from './live.refresh.js';
 import { emptyGroupReport, groupReport, runReport } from './run.report.js';
 import type { GroupReport, RunOptions, RunReport } from './sync.interface.js';
 
@@ -86,7 +87,7 @@ export class RunCycle {
       }
     } else if (groups.live.length > 0) {
       try {
-        reports.push(await this.runGroup(groups.live, { ...options, signal: stop }));
+        reports.push(await this.runLive(groups.live, { ...options, signal: stop }));
       } finally {
         disposeStop();
       }
@@ -136,7 +137,7 @@ export class RunCycle {
     options: Pick<RunOptions, 'fence' | 'leaseLost' | 'signal'> = {},
   ): Promise<GroupReport | null> {
     const { live } = await this.start();
-    return live.length > 0 ? this.runGroup(live, options) : null;
+    return live.length > 0 ? this.runLive(live, options) : null;
   }
 
   /**
@@ -197,11 +198,21 @@ export class RunCycle {
       const started = Date.now();
       const checkpoints = await this.deps.family.checkpoints.read(db, name);
       const targets = live.map((t) => ({ ...t, checkpoint: checkpoints.get(t.version) ?? null }));
-      reports.push(await this.runGroup(targets, { ...options, signal: stop }));
+      reports.push(await this.runLive(targets, { ...options, signal: stop }));
       const wait = interval - (Date.now() - started);
       if (backfilling && wait > 0) await Promise.race([sleep(wait), backfill.catch(() => {})]);
     } while (backfilling && !stop.aborted);
     return reports;
+  }
+
+  /** The caught-up group, then (with `refresh: 'after-run'`) a refresh of the indexes it wrote to. */
+  private async runLive(
+    targets: readonly VersionTarget<unknown>[],
+    options: RunOptions,
+  ): Promise<GroupReport> {
+    const report = await this.runGroup(targets, options);
+    await refreshAfterRun(this.deps.family, targets, report);
+    return report;
   }
 
   /** One cursor group through the pipeline, each handled batch committed by the batch committer. */
