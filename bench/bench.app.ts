@@ -2,7 +2,13 @@ import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import type { Client } from '@opensearch-project/opensearch';
-import { SearchIndex, SearchSyncModule, SearchSyncService, type SyncDatabase } from 'search-sync';
+import {
+  type FamilyRefresh,
+  SearchIndex,
+  SearchSyncModule,
+  SearchSyncService,
+  type SyncDatabase,
+} from 'search-sync';
 import type { ProductDto, ProductRow } from '../src/catalog/products.family.js';
 import { ProductsIndex, productsIndexOptions } from '../src/catalog/products.index.js';
 
@@ -13,6 +19,8 @@ export interface SyncAppOptions {
   readonly family: string;
   readonly scheduleMs: number;
   readonly wakeOnCommit: boolean;
+  /** The family's `refresh` (the index's own interval when absent). */
+  readonly refresh?: FamilyRefresh;
 }
 
 /**
@@ -25,6 +33,7 @@ export async function startSyncApp(options: SyncAppOptions) {
     ...productsIndexOptions,
     schedule: { every: options.scheduleMs },
     wakeOnCommit: options.wakeOnCommit,
+    refresh: options.refresh,
   })
   @Injectable()
   class BenchProductsIndex extends ProductsIndex {}

@@ -3,7 +3,13 @@ import { type DynamicModule, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import type { Client } from '@opensearch-project/opensearch';
-import { IndexVersion, SearchIndex, SearchSyncModule, SearchSyncService } from 'search-sync';
+import {
+  type FamilyRefresh,
+  IndexVersion,
+  SearchIndex,
+  SearchSyncModule,
+  SearchSyncService,
+} from 'search-sync';
 import type { ProductDto, ProductRow, ProductV2 } from '../src/catalog/products.family.js';
 import { productsV2 } from '../src/catalog/products.family.js';
 import { productsIndexOptions } from '../src/catalog/products.index.js';
@@ -14,6 +20,8 @@ export interface LiveSettings {
   readonly everyMs: number;
   /** The family's `wakeOnCommit`: run as soon as a change to products commits. */
   readonly wakeOnCommit: boolean;
+  /** The family's `refresh` (the index's own interval when absent). */
+  readonly refresh?: FamilyRefresh;
 }
 
 /** The products family in the v2 shape alone, declared as an application would, with these settings. */
@@ -22,6 +30,7 @@ function liveProductsIndex(name: string, settings: LiveSettings) {
     ...productsIndexOptions,
     schedule: { every: settings.everyMs },
     wakeOnCommit: settings.wakeOnCommit,
+    refresh: settings.refresh,
   })
   @Injectable()
   class LiveProductsIndex {

@@ -52,9 +52,11 @@ export async function runOurs(
   const live = [
     ...settings.schedulesMs.map((everyMs) => ({ everyMs, wakeOnCommit: false })),
     { everyMs: settings.schedulesMs[0], wakeOnCommit: true },
+    { everyMs: settings.schedulesMs[0], wakeOnCommit: true, refresh: 'after-run' as const },
   ];
   for (const [i, setting] of live.entries()) {
-    const label = `${setting.wakeOnCommit ? 'wake on commit, ' : ''}schedule ${setting.everyMs} ms`;
+    const refreshed = 'refresh' in setting ? ', refresh after run' : '';
+    const label = `${setting.wakeOnCommit ? 'wake on commit, ' : ''}schedule ${setting.everyMs} ms${refreshed}`;
     const family = familyName(ctx.runId, 'peer_live', i);
     try {
       const sync = await startLiveSync(dataset.db, ctx.env.client, family, setting, expected.v2);

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { FamilyRefresh } from 'search-sync';
 import { startSyncApp } from '../bench.app.js';
 import type { BenchCase, BenchContext, CaseResult } from '../bench.case.js';
 import { type Dataset, deleteBenchIndexes } from '../bench.environment.js';
@@ -17,6 +18,7 @@ interface Variant {
   readonly label: string;
   readonly wakeOnCommit: boolean;
   readonly holdTransaction: boolean;
+  readonly refresh?: FamilyRefresh;
 }
 
 const VARIANTS: readonly Variant[] = [
@@ -24,6 +26,12 @@ const VARIANTS: readonly Variant[] = [
   { label: 'wake on commit', wakeOnCommit: true, holdTransaction: false },
   { label: 'schedule, transaction held open', wakeOnCommit: false, holdTransaction: true },
   { label: 'wake on commit, transaction held open', wakeOnCommit: true, holdTransaction: true },
+  {
+    label: 'wake on commit, refresh after run',
+    wakeOnCommit: true,
+    holdTransaction: false,
+    refresh: 'after-run',
+  },
 ];
 
 /**
@@ -63,7 +71,9 @@ export const freshnessCase: BenchCase = {
         ]),
         note:
           'Freshness: first seen by a search − commit of the INSERT, through the Nest module. It includes ' +
-          'the index refresh (1 s by default) and the poll. "Transaction held open": another session holds ' +
+          'the index refresh (1 s by default) and the poll; "refresh after run": the family refreshes the ' +
+          "indexes a live run wrote to before it returns (`refresh: 'after-run'`). " +
+          '"Transaction held open": another session holds ' +
           'an uncommitted update of a product for the whole measurement; reads are bounded by snapshots, ' +
           'so the rows committed around it are applied anyway.',
       },
@@ -106,6 +116,7 @@ async function measure(ctx: BenchContext, dataset: Dataset, variant: Variant, fa
     family,
     scheduleMs: settings.scheduleIntervalMs,
     wakeOnCommit: variant.wakeOnCommit,
+    refresh: variant.refresh,
   });
   const holder = variant.holdTransaction ? await dataset.sql.reserve() : null;
   try {
@@ -157,6 +168,7 @@ async function measure(ctx: BenchContext, dataset: Dataset, variant: Variant, fa
         variant: variant.label,
         wakeOnCommit: variant.wakeOnCommit,
         transactionHeldOpen: variant.holdTransaction,
+        refresh: variant.refresh ?? 'interval',
         version,
         writes,
         writesPerSec: settings.writesPerSecond,
