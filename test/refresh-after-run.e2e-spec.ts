@@ -1,5 +1,5 @@
 import type { Client } from '@opensearch-project/opensearch';
-import { type FamilyDefinition, FamilySync } from 'search-sync';
+import { type FamilyDefinition, type FamilyRefresh, FamilySync } from 'search-sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCatalog } from '../src/catalog/catalog.seed.js';
 import { type ProductDto, productsFamily, productsV1 } from '../src/catalog/products.family.js';
@@ -19,7 +19,12 @@ const neverRefreshed = {
 describe("a family's refresh after each run", () => {
   let database: TestDatabase;
   let client: Client;
-  const families = { refreshed: uniqueName('refreshed'), periodic: uniqueName('periodic') };
+  const families = {
+    refreshed: uniqueName('refreshed'),
+    periodic: uniqueName('periodic'),
+    byDefault: uniqueName('by_default'),
+    overridden: uniqueName('overridden'),
+  };
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -41,8 +46,8 @@ describe("a family's refresh after each run", () => {
     return body.count;
   };
 
-  const prepared = async (definition: FamilyDefinition<ProductDto>) => {
-    const sync = new FamilySync(definition, { db: database.db, client });
+  const prepared = async (definition: FamilyDefinition<ProductDto>, refresh?: FamilyRefresh) => {
+    const sync = new FamilySync(definition, { db: database.db, client, refresh });
     await sync.prepare();
     await sync.run();
     return sync;
@@ -67,5 +72,34 @@ describe("a family's refresh after each run", () => {
     expect(await searchable(families.periodic, 'zirconium')).toBe(0);
     await client.indices.refresh({ index: `${families.periodic}_v1` });
     expect(await searchable(families.periodic, 'zirconium')).toBe(changed);
+  });
+
+  it("takes the options' refresh as every family's default, which a family's own overrides", async () => {
+    const byDefault = await prepared(productsFamily(families.byDefault, [neverRefreshed]), 'after-run');
+    const overridden = await prepared(
+      { ...productsFamily(families.overridden, [neverRefreshed]), refresh: 'interval' },
+      'after-run',
+    );
+    await database.client`
+      update products set title = 'molybdenum ' || title where id <= 20 and deleted_at is null and active`;
+    const [{ changed }] = await database.client`
+      select count(*)::int as changed from products where title like 'molybdenum %'`;
+    expect(changed).toBeGreaterThan(0);
+
+    expect((await byDefault.run()).operations).toBe(changed);
+    expect((await overridden.run()).operations).toBe(changed);
+    expect(await searchable(families.byDefault, 'molybdenum')).toBe(changed);
+    expect(await searchable(families.overridden, 'molybdenum')).toBe(0);
+  });
+
+  it('refuses an unknown refresh in the options when the family is declared', () => {
+    expect(
+      () =>
+        new FamilySync(productsFamily(uniqueName('bad'), [neverRefreshed]), {
+          db: database.db,
+          client,
+          refresh: 'sometimes' as FamilyRefresh,
+        }),
+    ).toThrow(/refresh "sometimes" is not one of 'interval', 'after-run'/);
   });
 });

@@ -6,6 +6,15 @@ const REFRESH_MODES: readonly FamilyRefresh[] = ['interval', 'after-run'];
 
 export const versionIndexName = (family: string, version: number) => `${family}_v${version}`;
 
+/** Rejects a refresh mode that is not one, naming the family it would apply to. */
+export function assertRefresh(family: string, refresh: FamilyRefresh | undefined): void {
+  if (refresh === undefined || REFRESH_MODES.includes(refresh)) return;
+  throw SearchSyncConfigurationError.family(
+    family,
+    `refresh "${String(refresh)}" is not one of ${REFRESH_MODES.map((m) => `'${m}'`).join(', ')}.`,
+  );
+}
+
 /** Rejects definitions that cannot run, naming the family and version, before anything touches a database. */
 export function validateFamily(definition: FamilyDefinition): void {
   const { name } = definition;
@@ -15,12 +24,7 @@ export function validateFamily(definition: FamilyDefinition): void {
   } catch (error) {
     throw SearchSyncConfigurationError.family(name, (error as Error).message);
   }
-  if (definition.refresh !== undefined && !REFRESH_MODES.includes(definition.refresh)) {
-    throw SearchSyncConfigurationError.family(
-      name,
-      `refresh "${String(definition.refresh)}" is not one of ${REFRESH_MODES.map((m) => `'${m}'`).join(', ')}.`,
-    );
-  }
+  assertRefresh(name, definition.refresh);
   if (definition.versions.length === 0)
     throw SearchSyncConfigurationError.family(name, 'declare at least one version.');
   const seen = new Set<number>();

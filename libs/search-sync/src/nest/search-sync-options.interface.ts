@@ -1,5 +1,6 @@
 import type { Client, ClientOptions } from '@opensearch-project/opensearch';
 import type { SyncDatabase } from '../database/database.type.js';
+import type { FamilyRefresh } from '../family/family.definition.js';
 import type { BulkLoaderOptions } from '../opensearch/bulk.loader.js';
 import type { BackfillOptions } from '../partitions/backfill-options.interface.js';
 
@@ -45,4 +46,9 @@ export interface SearchSyncModuleOptions {
    * Postgres (claims last `leaseTtlMs`); by default one stream in the lease holder reads it all.
    */
   readonly backfill?: BackfillOptions;
+  /**
+   * When what a run syncs becomes searchable, for families whose `@SearchIndex` does not say:
+   * `'interval'` (default) at the index's periodic refresh, `'after-run'` refreshed by the run itself.
+   */
+  readonly refresh?: FamilyRefresh;
 }

@@ -55,6 +55,7 @@ export function createSearchSyncContext(
       observer: events.emit,
       adopt: options.adopt,
       backfill: options.backfill,
+      refresh: options.refresh,
     },
     holder: options.instanceName ?? `${hostname()}:${process.pid}`,
     leaseTtlMs: options.leaseTtlMs ?? 30_000,

@@ -4,7 +4,7 @@ import { exactCapture } from '../capture/change-capture.mode.js';
 import type { DeadLetter, DeadLetterQuery } from '../dead-letters/dead-letter.interface.js';
 import { messages } from '../errors/search-sync.messages.js';
 import type { FamilyDefinition } from '../family/family.definition.js';
-import { validateFamily } from '../family/family.validate.js';
+import { assertRefresh, validateFamily } from '../family/family.validate.js';
 import type { SyncSource } from '../family/sync-source.js';
 import { VersionLifecycle } from '../lifecycle/version.lifecycle.js';
 import type { PartitionWork, PartitionWorkReport } from '../partitions/partition.worker.js';
@@ -55,6 +55,7 @@ export class FamilySync {
 
   constructor(definition: FamilyDefinition, options: SyncOptions) {
     validateFamily(definition);
+    assertRefresh(definition.name, options.refresh);
     const family = createFamilyContext(definition, options);
     const { db, client, name, captured } = family;
     this.family = family;

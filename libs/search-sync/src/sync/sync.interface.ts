@@ -2,6 +2,7 @@ import type { Client } from '@opensearch-project/opensearch';
 import type { HorizonHolder } from '../capture/horizon.inspect.js';
 import type { SyncDatabase } from '../database/database.type.js';
 import type { SyncObserver } from '../events/sync-event.interface.js';
+import type { FamilyRefresh } from '../family/family.definition.js';
 import type { BulkLoaderOptions } from '../opensearch/bulk.loader.js';
 import type { BackfillOptions } from '../partitions/backfill-options.interface.js';
 import type { PartitionProgress } from '../partitions/partition.progress.js';
@@ -39,6 +40,8 @@ export interface SyncOptions {
   readonly adopt?: readonly string[];
   /** How new versions backfill, for families that do not say (`FamilyDefinition.backfill`). */
   readonly backfill?: BackfillOptions;
+  /** When writes become searchable, for families that do not say (`FamilyDefinition.refresh`). */
+  readonly refresh?: FamilyRefresh;
 }
 
 /** Where the family's alias really points, beside the version this state records as serving. */
