@@ -140,7 +140,9 @@ export async function planVersion(
     })),
     trial: { sampled: scan.sample.length, rejected },
     estimate: {
-      seconds: Math.round(seconds * 10) / 10,
+      // To the millisecond: a small table's estimate is well under a tenth of a second, and rounding it
+      // to 0 would say the backfill costs nothing (the command line rounds for people).
+      seconds: Math.round(seconds * 1000) / 1000,
       rowsPerSecond: seconds > 0 ? Math.round(scan.rows / seconds) : 0,
       readMsPerRow,
       writeMsPerDocument,
