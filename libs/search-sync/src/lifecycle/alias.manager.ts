@@ -17,5 +17,5 @@ export async function pointAlias(client: Client, alias: string, index: string): 
     ...current.filter((name) => name !== index).map((name) => ({ remove: { index: name, alias } })),
     { add: { index, alias } },
   ];
-  await client.indices.updateAliases({ body: { actions } as never });
+  await client.indices.updateAliases({ body: { actions } });
 }

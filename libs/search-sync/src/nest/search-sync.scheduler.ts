@@ -59,7 +59,7 @@ export class SearchSyncScheduler implements OnApplicationBootstrap, BeforeApplic
           onTick: () => void this.trigger.fire(registration, CRON_BACKFILL_BUDGET_MS),
           start: true,
         });
-        this.schedulerRegistry.addCronJob(name, job as never);
+        this.schedulerRegistry.addCronJob(name, job);
         this.cronJobs.push(name);
       }
     }

@@ -1,4 +1,4 @@
-import type { Client } from '@opensearch-project/opensearch';
+import type { Client, Types } from '@opensearch-project/opensearch';
 import type { KeyFieldType } from '../keys/key.field.js';
 import type { IndexOwner } from './index.owner.js';
 
@@ -25,7 +25,7 @@ export interface IndexDefinition {
 const BACKFILL_SETTINGS = { refresh_interval: '1s', number_of_replicas: 0 };
 
 /** The mapping of the library's own field. */
-export const syncFieldMapping = (keyField: KeyFieldType) => ({
+export const syncFieldMapping = (keyField: KeyFieldType): Record<string, Types.Common_Mapping.Property> => ({
   [SYNC_FIELD]: { properties: { version: { type: 'long' }, key: { type: keyField } } },
 });
 
@@ -63,7 +63,7 @@ export async function ensureIndex(
   try {
     await client.indices.create({
       index: definition.index,
-      body: { mappings: withSyncMapping(definition.mappings, keyField, owner), settings } as never,
+      body: { mappings: withSyncMapping(definition.mappings, keyField, owner), settings },
     });
     return true;
   } catch (error) {
@@ -78,11 +78,10 @@ export async function restoreDeclaredSettings(client: Client, definition: IndexD
   const declared = (definition.settings ?? {}) as Record<string, unknown>;
   const index = (declared.index as Record<string, unknown> | undefined) ?? {};
   const pick = (name: string) => declared[name] ?? index[name] ?? null;
-  await client.indices.putSettings({
-    index: definition.index,
-    body: {
-      index: { refresh_interval: pick('refresh_interval'), number_of_replicas: pick('number_of_replicas') },
-    } as never,
-  });
+  // Null puts a setting back to its default; the client's types know only values, so the body is untyped.
+  const body: Record<string, unknown> = {
+    index: { refresh_interval: pick('refresh_interval'), number_of_replicas: pick('number_of_replicas') },
+  };
+  await client.indices.putSettings({ index: definition.index, body });
   await client.indices.refresh({ index: definition.index });
 }

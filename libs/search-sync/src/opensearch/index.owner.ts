@@ -136,7 +136,7 @@ async function highestDocumentVersion(client: Client, index: string): Promise<nu
   let response = await client.search({
     index,
     scroll: '1m',
-    body: { size: 5000, _source: false, version: true, sort: ['_doc'] } as never,
+    body: { size: 5000, _source: false, version: true, sort: ['_doc'] },
   });
   try {
     for (;;) {
@@ -165,7 +165,7 @@ export async function adoptIndex(
 ): Promise<number> {
   await client.indices.putMapping({
     index,
-    body: { _meta: { ...meta, [SYNC_FIELD]: owner }, properties: syncFieldMapping(keyField) } as never,
+    body: { _meta: { ...meta, [SYNC_FIELD]: owner }, properties: syncFieldMapping(keyField) },
   });
   await client.indices.refresh({ index });
   return highestDocumentVersion(client, index);
@@ -173,7 +173,7 @@ export async function adoptIndex(
 
 /** Puts back the `_meta` an index had before a bootstrap that failed adopted it. */
 export async function restoreMeta(client: Client, index: string, meta: Record<string, unknown>) {
-  await client.indices.putMapping({ index, body: { _meta: meta } as never });
+  await client.indices.putMapping({ index, body: { _meta: meta } });
 }
 
 /** What bootstrap does with a version's index: create it, keep it (this state's), or adopt it. */

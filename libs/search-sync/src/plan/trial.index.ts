@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Client } from '@opensearch-project/opensearch';
+import type { Client, Types } from '@opensearch-project/opensearch';
 import type { KeyFieldType } from '../keys/key.field.js';
 import { BulkLoader, type BulkLoaderOptions } from '../opensearch/bulk.loader.js';
 import type { IndexDefinition } from '../opensearch/index.manager.js';
@@ -26,13 +26,13 @@ export async function tryInTrialIndex(
 ): Promise<TrialResult> {
   const index = `${definition.index}_plan_${randomBytes(4).toString('hex')}`;
   const mappings = definition.mappings ?? {};
-  const properties = (mappings.properties as Record<string, unknown> | undefined) ?? {};
+  const properties = (mappings.properties as Record<string, Types.Common_Mapping.Property> | undefined) ?? {};
   await client.indices.create({
     index,
     body: {
       mappings: { ...mappings, properties: { ...properties, ...syncFieldMapping(keyField) } },
       settings: trialSettings(definition.settings),
-    } as never,
+    },
   });
   try {
     const started = performance.now();

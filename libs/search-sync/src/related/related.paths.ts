@@ -92,9 +92,9 @@ export function deriveRelatedPaths(
           family,
           `relation "${path}" is not declared in relations().`,
         );
-      let joins: { fields: { name: string }[]; references: { name: string; getSQLType(): string }[] };
+      let joins: ReturnType<typeof normalizeRelation>;
       try {
-        joins = normalizeRelation(tables, tableNamesMap, relation) as never;
+        joins = normalizeRelation(tables, tableNamesMap, relation);
       } catch (error) {
         throw SearchSyncConfigurationError.family(
           family,
