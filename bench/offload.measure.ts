@@ -7,6 +7,7 @@ import { productVersions } from './bench.families.js';
 import { formatNumber } from './bench.format.js';
 import { bulkRequests, type CatalogRecord, readCatalog } from './bench.raw.js';
 import { markdownTable } from './bench.report.js';
+import { median } from './bench.stats.js';
 
 /**
  * Whether transforming and serialising on worker threads would free the sync's one JavaScript thread:
@@ -62,9 +63,6 @@ async function offloaded(pages: readonly CatalogRecord[][], workers: readonly Wo
     for (const worker of workers) worker.removeAllListeners('message');
   }
 }
-
-const median = (values: readonly number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

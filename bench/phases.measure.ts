@@ -13,6 +13,7 @@ import {
 import { productVersions } from './bench.families.js';
 import { formatNumber } from './bench.format.js';
 import { markdownTable } from './bench.report.js';
+import { median } from './bench.stats.js';
 
 const USAGE = `Where a full sync's time goes: before its first bulk request, loading, and after its last
 response (the versions going live: declared settings back, a refresh per index, the alias):
@@ -62,9 +63,6 @@ async function measure(
     await deleteBenchIndexes(client, `${family}_*`);
   }
 }
-
-const median = (values: readonly number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 const { values } = parseArgs({
   options: {

@@ -20,7 +20,7 @@ export interface IndexDefinition {
  * back when it is live. A second, not the usual bulk-load `-1`: with no refresh at all, every segment of
  * the backfill is built by the one refresh before the index goes live, which then takes most of a second
  * on 50,000 documents and holds the run's end; refreshing as it fills costs the load a few percent and
- * took 10 % off a whole two-version backfill (BENCHMARKS.md, "Going live").
+ * took 12 % off a whole two-version backfill (BENCHMARKS.md, "Going live").
  */
 const BACKFILL_SETTINGS = { refresh_interval: '1s', number_of_replicas: 0 };
 
