@@ -39,8 +39,8 @@ export const messages = {
     'version was created. Bump the version number to build a new index, or restore the old definition.',
   behaviourChanged: (family: string, version: number, documentId: string) =>
     `Family "${family}", version ${version}: its transform now makes another document of row "${documentId}" ` +
-    'than when the version was created, though the row did not change (a helper it calls, or its filter, ' +
-    'changed). Bump the version number to build a new index, or restore the old behaviour.',
+    'than it made of the same row, stored when the version was created (a helper it calls, its filter, its ' +
+    'normaliser or a stage changed). Bump the version number to build a new index, or restore the old behaviour.',
   unknownFamily: (family: string, known: readonly string[]) =>
     `No family "${family}" is declared. Declared families: ${known.join(', ') || 'none'}.`,
   promotionRefused: (family: string, version: number, reason: string) =>

@@ -8,7 +8,7 @@ import { queryRows } from '../database/database.type.js';
 import { CaptureNotInstalledError } from '../errors/capture-not-installed.error.js';
 import { DEFAULT_STATE_SCHEMA } from '../state/state.schema.js';
 import { assertSqlIdentifier } from '../utils/identifier.util.js';
-import { deriveRelatedPaths, type RelatedPath, type TableName } from './related.paths.js';
+import { deriveRelatedPaths, type RelatedHop, type RelatedPath, type TableName } from './related.paths.js';
 
 const quote = (name: string) => `"${name}"`;
 const qualified = (table: TableName) => `${quote(table.schema)}.${quote(table.name)}`;
@@ -52,20 +52,25 @@ export function relatedCaptureSql(
       const joins = (row: 'old' | 'new') =>
         `(${hop.columns.map((c) => `${row}.${quote(c.name)}`).join(', ')})`;
       const watched = (row: 'old' | 'new') => `(${path.watched.map((c) => `${row}.${quote(c)}`).join(', ')})`;
-      // A row joined straight to parents written in this same transaction needs nothing: their own
-      // change, read after the commit, shows it (a bulk load records nothing).
+      // A join row whose one parent was written earlier in this same transaction needs nothing: that
+      // parent's own change, read after the commit, shows it (a bulk load records nothing). Any other
+      // related row may have parents this transaction did not write.
       const writtenHere = (row: 'old' | 'new') =>
-        path.hops.length === 1
+        path.oneParent
           ? ` and not exists (select 1 from ${qualified(parent)} p where (${hop.aboveColumns.map((c) => `p.${quote(c)}`).join(', ')}) = ${joins(row)} and p.${CHANGE_KEY_COLUMN} = pg_current_xact_id()::text::bigint)`
           : '';
       const record = (row: 'old' | 'new') =>
         `insert into ${s}.related_changes (source, path, vals, xid) select '${sourceName(parent)}', '${path.path}', ${values(row)}, pg_current_xact_id()::text::bigint where true${writtenHere(row)};`;
+      const inserted =
+        path.inserts === 'always'
+          ? "tg_op = 'INSERT'"
+          : `(tg_op = 'INSERT' and not ${foreignKeyFrom(path.hops[1]?.table ?? parent, hop)})`;
       return `
 -- ${sourceName(parent)}: re-index the rows whose "${path.path}" (${qualified(hop.table)}) changed
 create or replace function ${s}.${quote(trigger)}() returns trigger language plpgsql as $fn$
 begin
   if tg_op <> 'INSERT' then ${record('old')} end if;
-  if ${path.inserts ? "tg_op = 'INSERT' or " : ''}(tg_op = 'UPDATE' and ${joins('old')} is distinct from ${joins('new')}) then ${record('new')} end if;
+  if ${inserted} or (tg_op = 'UPDATE' and ${joins('old')} is distinct from ${joins('new')}) then ${record('new')} end if;
   ${notify}
   return null;
 end
@@ -79,6 +84,22 @@ create trigger ${quote(`${trigger}_u`)} after update on ${qualified(hop.table)}
   execute function ${s}.${quote(trigger)}();`;
     })
     .join('\n');
+}
+
+/**
+ * Whether a validated foreign key from the rows above (`above`, by the hop's join columns) to the related
+ * table exists now: then no row can point at a related row before it exists, and inserting one changes
+ * no parent. Read from the catalog at each insert, so a key added or dropped later counts at once.
+ */
+function foreignKeyFrom(above: TableName, hop: RelatedHop): string {
+  const attnums = (table: TableName, columns: readonly string[]) =>
+    `array[${columns.map((c) => `(select attnum from pg_attribute where attrelid = '${qualified(table)}'::regclass and attname = '${c}')`).join(', ')}]::int2[]`;
+  return `exists (select 1 from pg_constraint c where c.contype = 'f' and c.convalidated
+    and c.conrelid = '${qualified(above)}'::regclass and c.confrelid = '${qualified(hop.table)}'::regclass
+    and c.conkey = ${attnums(above, hop.aboveColumns)} and c.confkey = ${attnums(
+      hop.table,
+      hop.columns.map((c) => c.name),
+    )})`;
 }
 
 /** Fails naming the migration to apply when a tracked relation has no trigger on its table. */

@@ -38,10 +38,16 @@ export interface RelatedPath {
   readonly hops: readonly RelatedHop[];
   readonly watched: readonly string[];
   /**
-   * Whether a new related row changes its parents: yes for a row that points up at them (a join row, a
-   * child); no for a row they point at (a new category has no products yet).
+   * When a new related row changes its parents: `always` for a row that points up at them (a join row, a
+   * child); `without-foreign-key` for a row they point at (an author inserted after the articles that
+   * name it), which a foreign key from the parents makes impossible.
    */
-  readonly inserts: boolean;
+  readonly inserts: 'always' | 'without-foreign-key';
+  /**
+   * Whether a related row has at most one parent, so that a parent written in the same transaction
+   * provably covers it: a row joined straight to the parents by their whole primary key (a join row).
+   */
+  readonly oneParent: boolean;
 }
 
 /** A family's `with`: a relation's value is `true` or `{ columns?, with? }`. */
@@ -75,6 +81,7 @@ export function deriveRelatedPaths(
       'relations are requested but its table is not in the Drizzle schema: pass the schema with its relations.',
     );
   }
+  const rootKey = root.primaryKey.map((c) => c.name);
   const paths: RelatedPath[] = [];
   const walk = (
     config: TableRelationalConfig,
@@ -138,13 +145,23 @@ export function deriveRelatedPaths(
         }
       });
       const watched = [...new Set([...hop.columns.map((c) => c.name), ...embedded, ...joinsBelow])];
-      paths.push({ path, hops, watched, inserts: !(is(relation, One) && relation.config) });
+      const pointedAt = is(relation, One) && Boolean(relation.config);
+      paths.push({
+        path,
+        hops,
+        watched,
+        inserts: pointedAt ? 'without-foreign-key' : 'always',
+        oneParent: below.length === 0 && !pointedAt && sameColumns(hop.aboveColumns, rootKey),
+      });
       walk(related, children, path, hops);
     }
   };
   walk(root, withConfig, '', []);
   return paths;
 }
+
+const sameColumns = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((c) => b.includes(c));
 
 /**
  * The relations a family tracks: derived from its `with` and the schema given to `drizzle()`, less those

@@ -22,7 +22,7 @@ import {
 import type { RelatedPath } from '../related/related.paths.js';
 import { assertRelatedCaptureInstalled } from '../related/related-capture.migration.js';
 import type { StateIdentityStore } from '../state/state.identity.js';
-import { changedSample, takeSample, type VersionPlan } from '../versions/version.sample.js';
+import { changedSample, keepsInputs, takeSample, type VersionPlan } from '../versions/version.sample.js';
 import type { VersionStore } from '../versions/version.store.js';
 import type { BootstrapReport } from './sync.interface.js';
 
@@ -49,8 +49,8 @@ export interface FamilyBootstrap<T extends BootstrapTarget> {
 /**
  * Checks what a run needs before any runs, then registers the family's versions, in one transaction
  * under a lock per family: the state tables and change capture are installed; no version's definition
- * changed since it was created, by its text (hash) or by what it makes of a sample of rows taken then
- * (a helper the transform calls may have changed); every index that exists is this state's, or listed
+ * changed since it was created, by its text (hash) or by what it makes of the rows sampled and stored
+ * then (a helper the transform calls may have changed; the database's data today never counts); every index that exists is this state's, or listed
  * for adoption; new versions are registered with their sample and their indexes created, owned by this
  * state, with backfill settings; listed indexes are adopted. A refused bootstrap writes nothing.
  */
@@ -85,7 +85,8 @@ export async function bootstrapFamily<T extends BootstrapTarget>(
         if (record.definitionHash !== target.definitionHash) {
           throw new DefinitionChangedError(b.family, target.version);
         }
-        const changed = record.sample && (await changedSample(reader, b.plan(target), record.sample));
+        const changed =
+          record.sample && keepsInputs(record.sample) && (await changedSample(b.plan(target), record.sample));
         if (changed) throw new DefinitionChangedError(b.family, target.version, documentId(changed.key));
       }
       const active = b.targets.filter((t) => stored.get(t.version)?.state !== 'retired');
@@ -104,9 +105,9 @@ export async function bootstrapFamily<T extends BootstrapTarget>(
       for (const target of active) {
         const record = stored.get(target.version);
         const state = record?.state ?? 'created';
-        // A version created before there were rows (or before samples) gets its sample at the first
-        // bootstrap that finds some.
-        if (!record?.sample?.length) {
+        // A version created before there were rows gets its sample at the first bootstrap that finds
+        // some; one whose sample kept no rows (library versions before 0.3) gets one without a check.
+        if (!record?.sample || !keepsInputs(record.sample)) {
           await b.versions.setSample(tx, b.family, target.version, await takeSample(reader, b.plan(target)));
         }
         const claim = claims.get(target)!;

@@ -1,16 +1,23 @@
 import { createHash } from 'node:crypto';
 import type { SourceRows } from '../capture/source.rows.js';
 import { canonical } from '../family/definition.hash.js';
+import { documentId } from '../keys/document-id.js';
 import { WHOLE_KEY_SPACE } from '../keys/key.range.js';
 import type { KeyValue } from '../pipeline/change-position.js';
 import type { PlannedBatch, SourceChange } from '../pipeline/pipeline.interface.js';
+import { decodeSampleInput, encodeSampleInput } from './sample-input.codec.js';
 
-/** What a version's pipeline made of one source row at one row version. */
+/** What a version's pipeline made of one source row, and the row it made it of. */
 export interface SampledDocument {
   readonly key: readonly KeyValue[];
   readonly rowVersion: number;
   /** Hash of the document (or `delete` when the filter left the row out, `error:<type>` when it threw). */
   readonly hash: string;
+  /**
+   * The row as read, relations included (see `sample-input.codec.ts`). Absent from samples taken by
+   * library versions before 0.3, which are taken again at the next bootstrap.
+   */
+  readonly input?: string;
 }
 
 /** The pipeline of one version, from source rows to the documents it writes. */
@@ -24,46 +31,67 @@ const hashOf = (value: unknown) =>
     .update(JSON.stringify(canonical(value)))
     .digest('hex');
 
-async function documents(
+/** The outcome of each row, by document id. */
+async function outcomes(
   rows: readonly SourceChange<unknown>[],
   plan: VersionPlan,
-): Promise<SampledDocument[]> {
+): Promise<Map<string, string>> {
   const planned = await plan(rows);
   const outcome = new Map<string, string>();
   for (const op of planned.operations)
     outcome.set(op.id, op.action === 'index' ? hashOf(op.document) : 'delete');
   for (const letter of planned.deadLetters) outcome.set(letter.documentId, `error:${letter.errorType}`);
-  return rows.map((row) => ({
-    key: row.key,
-    rowVersion: row.rowVersion,
-    hash: outcome.get(row.id) ?? 'none',
-  }));
+  return outcome;
 }
 
-/** What the version makes now of the first rows in key order: stored when the version is created. */
-export async function takeSample(reader: SourceRows, plan: VersionPlan): Promise<SampledDocument[]> {
-  const rows = await reader.readKeyRange(WHOLE_KEY_SPACE, null, SAMPLE_SIZE);
-  return documents(
-    rows.filter((row) => !row.deleted),
-    plan,
-  );
-}
+const replayed = (sample: SampledDocument, record: unknown): SourceChange<unknown> => ({
+  id: documentId(sample.key),
+  key: sample.key,
+  position: { changeKey: 0, key: sample.key },
+  rowVersion: sample.rowVersion,
+  deleted: false,
+  record,
+});
 
 /**
- * The first sampled row whose document differs now from the one stored with the version, among the
- * rows still at the same row version (a row written since may rightly give another document), or null.
+ * What the version makes now of the first rows in key order, with those rows: stored when the version is
+ * created. A row whose stored copy would not give back the same document (a custom column type the codec
+ * cannot rebuild) is left out, so the stored sample alone decides at bootstrap.
+ */
+export async function takeSample(reader: SourceRows, plan: VersionPlan): Promise<SampledDocument[]> {
+  const rows = (await reader.readKeyRange(WHOLE_KEY_SPACE, null, SAMPLE_SIZE)).filter((row) => !row.deleted);
+  const made = await outcomes(rows, plan);
+  const sample = rows.map((row) => ({
+    key: row.key,
+    rowVersion: row.rowVersion,
+    hash: made.get(row.id) ?? 'none',
+    input: encodeSampleInput(row.record),
+  }));
+  const again = await outcomes(
+    sample.map((s) => replayed(s, decodeSampleInput(s.input))),
+    plan,
+  );
+  return sample.filter((s) => (again.get(documentId(s.key)) ?? 'none') === s.hash);
+}
+
+/** Whether a stored sample keeps its rows (samples of library versions before 0.3 kept only hashes). */
+export const keepsInputs = (sample: readonly SampledDocument[]): boolean =>
+  sample.length > 0 && sample.every((s) => s.input !== undefined);
+
+/**
+ * The first sampled row whose document the version makes differently now from the same stored row, or
+ * null. It tests the code, never the data: the rows are the stored copies, whatever the database holds
+ * today (a related row renamed since does not count).
  */
 export async function changedSample(
-  reader: SourceRows,
   plan: VersionPlan,
   stored: readonly SampledDocument[],
 ): Promise<{ readonly key: readonly KeyValue[] } | null> {
-  if (stored.length === 0) return null;
-  const current = await reader.readKeys(stored.map((s) => s.key));
-  const unchanged = new Map(stored.map((s) => [JSON.stringify(s.key), s]));
-  const rows = current.filter((row) => unchanged.get(JSON.stringify(row.key))?.rowVersion === row.rowVersion);
-  for (const now of await documents(rows, plan)) {
-    if (unchanged.get(JSON.stringify(now.key))?.hash !== now.hash) return { key: now.key };
-  }
-  return null;
+  const kept = stored.filter((s): s is SampledDocument & { input: string } => s.input !== undefined);
+  const now = await outcomes(
+    kept.map((s) => replayed(s, decodeSampleInput(s.input))),
+    plan,
+  );
+  const changed = kept.find((s) => (now.get(documentId(s.key)) ?? 'none') !== s.hash);
+  return changed ? { key: changed.key } : null;
 }
