@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@opensearch-project/opensearch';
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { FamilySync } from 'search-sync';
+import { formerDefinitionHash } from 'search-sync/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ArticleRow,
@@ -147,5 +148,32 @@ describe('related rows stay exact', () => {
       }
       if (!untracked) await expectIndexMatchesSource(name);
     }
+  });
+
+  it('takes over a version stored by an earlier library version: its former hash, a sample without rows', async () => {
+    const sync = family();
+    await sync.prepare();
+    await sync.run();
+    const stored = async () =>
+      (
+        await database.client<{ hash: string; inputs: number; rows: number }[]>`
+          select definition_hash as hash, jsonb_array_length(sample) as rows,
+            (select count(*)::int from jsonb_array_elements(sample) e where e ? 'input') as inputs
+          from search_sync.versions where family = ${sync.name} and version = 1`
+      )[0];
+    const current = await stored();
+    expect(current.inputs).toBe(current.rows);
+    expect(current.rows).toBeGreaterThan(0);
+    // What 0.2 stored: the hash of the transform's text as written, and documents' hashes without rows.
+    await database.client`update search_sync.versions
+      set definition_hash = ${formerDefinitionHash(articlesV1)},
+        sample = (select jsonb_agg(e - 'input') from jsonb_array_elements(sample) e)
+      where family = ${sync.name} and version = 1`;
+    await database.client`update authors set name = 'Ann Upgraded' where handle = 'ann'`;
+    const upgraded = new FamilySync(articlesFamily(sync.name), { db, client, batchSize: 50 });
+    await upgraded.prepare();
+    expect(await stored()).toEqual(current);
+    await upgraded.run();
+    await expectIndexMatchesSource(sync.name);
   });
 });

@@ -3,6 +3,7 @@
 // PostgreSQL's. Not part of the stable API: it follows the internals and may change in any release.
 export { CheckpointStore } from './checkpoints/checkpoint.store.js';
 export { DeadLetterStore } from './dead-letters/dead-letter.store.js';
+export { formerDefinitionHash } from './family/definition.hash.js';
 export { keyFieldValue } from './keys/key.field.js';
 export { compareKeys } from './keys/key.order.js';
 export { LeaseStore } from './leases/lease.store.js';

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { VersionDefinition } from './family.definition.js';
+import { normalisedSource } from './source-text.normalise.js';
 
 /** Objects with their keys sorted, so the hash does not depend on the order keys were written in. */
 export function canonical(value: unknown): unknown {
@@ -14,16 +15,29 @@ export function canonical(value: unknown): unknown {
   return value;
 }
 
-/**
- * The hash of what fixes a version's documents: mappings, settings, filter and transform source. A
- * version whose hash changed under the same number would hold documents of two shapes.
- */
-export function versionDefinitionHash(version: VersionDefinition<unknown>): string {
+function hashDefinition<T>(version: VersionDefinition<T>, text: (source: string) => string): string {
   const definition = {
     mappings: canonical(version.mappings ?? {}),
     settings: canonical(version.settings ?? {}),
-    filter: version.filter?.toString() ?? null,
-    transform: version.transformSource ?? version.transform.toString(),
+    filter: version.filter ? text(version.filter.toString()) : null,
+    transform: text(version.transformSource ?? version.transform.toString()),
   };
   return createHash('sha256').update(JSON.stringify(definition)).digest('hex');
+}
+
+/**
+ * The hash of what fixes a version's documents: mappings, settings, filter and transform source, the
+ * sources as tokens (a formatter or a deeper nesting changes no behaviour). A version whose hash changed
+ * under the same number would hold documents of two shapes.
+ */
+export function versionDefinitionHash<T>(version: VersionDefinition<T>): string {
+  return hashDefinition(version, normalisedSource);
+}
+
+/**
+ * The hash library versions before 0.3 stored, of the sources as written (indentation included): a
+ * version stored with it is the same version, and bootstrap stores the current hash in its place.
+ */
+export function formerDefinitionHash<T>(version: VersionDefinition<T>): string {
+  return hashDefinition(version, (source) => source);
 }

@@ -26,8 +26,8 @@ import { changedSample, keepsInputs, takeSample, type VersionPlan } from '../ver
 import type { VersionStore } from '../versions/version.store.js';
 import type { BootstrapReport } from './sync.interface.js';
 
-/** A declared version as bootstrap sees it. */
-export type BootstrapTarget = OwnedIndexDefinition;
+/** A declared version as bootstrap sees it, with the hash earlier library versions gave its definition. */
+export type BootstrapTarget = OwnedIndexDefinition & { readonly formerDefinitionHash: string };
 
 export interface FamilyBootstrap<T extends BootstrapTarget> {
   readonly family: string;
@@ -83,7 +83,9 @@ export async function bootstrapFamily<T extends BootstrapTarget>(
         const record = stored.get(target.version);
         if (!record || record.state === 'retired') continue;
         if (record.definitionHash !== target.definitionHash) {
-          throw new DefinitionChangedError(b.family, target.version);
+          if (record.definitionHash !== target.formerDefinitionHash)
+            throw new DefinitionChangedError(b.family, target.version);
+          await b.versions.setDefinitionHash(tx, b.family, target.version, target.definitionHash);
         }
         const changed =
           record.sample && keepsInputs(record.sample) && (await changedSample(b.plan(target), record.sample));

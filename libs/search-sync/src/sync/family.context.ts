@@ -6,7 +6,7 @@ import type { SyncDatabase } from '../database/database.type.js';
 import { DeadLetterStore } from '../dead-letters/dead-letter.store.js';
 import { safeObserver } from '../events/sync-event.hub.js';
 import type { SyncObserver } from '../events/sync-event.interface.js';
-import { versionDefinitionHash } from '../family/definition.hash.js';
+import { formerDefinitionHash, versionDefinitionHash } from '../family/definition.hash.js';
 import type { FamilyDefinition } from '../family/family.definition.js';
 import { versionIndexName } from '../family/family.validate.js';
 import { describeSource } from '../family/sync-source.js';
@@ -30,6 +30,7 @@ export type FamilyTarget = Omit<VersionTarget<unknown>, 'checkpoint'> & {
   readonly mappings?: Record<string, unknown>;
   readonly settings?: Record<string, unknown>;
   readonly definitionHash: string;
+  readonly formerDefinitionHash: string;
 };
 
 /**
@@ -125,6 +126,7 @@ export function createFamilyContext(definition: FamilyDefinition, options: SyncO
         mappings: v.mappings,
         settings: v.settings,
         definitionHash: versionDefinitionHash(v),
+        formerDefinitionHash: formerDefinitionHash(v),
       })),
     checkpoints: new CheckpointStore(stateSchema),
     deadLetters: new DeadLetterStore(stateSchema),

@@ -63,10 +63,24 @@ export class VersionStore {
   }
 
   async setSample(db: SyncDatabase, family: string, version: number, sample: readonly SampledDocument[]) {
+    await this.set(db, family, version, { sample });
+  }
+
+  /** Replaces a hash stored by an earlier library version with today's hash of the same definition. */
+  async setDefinitionHash(db: SyncDatabase, family: string, version: number, definitionHash: string) {
+    await this.set(db, family, version, { definitionHash });
+  }
+
+  private async set(
+    db: SyncDatabase,
+    family: string,
+    version: number,
+    values: { sample?: readonly SampledDocument[]; definitionHash?: string },
+  ) {
     const { versions } = this.tables;
     await db
       .update(versions)
-      .set({ sample, updatedAt: sql`now()` })
+      .set({ ...values, updatedAt: sql`now()` })
       .where(and(eq(versions.family, family), eq(versions.version, version)));
   }
 
