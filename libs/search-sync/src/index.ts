@@ -75,7 +75,7 @@ export type {
   VersionPlanReport,
 } from './plan/plan.interface.js';
 export type { PlanOptions } from './plan/version.plan.js';
-export type { RangeDifference, ReconcileReport } from './reconcile/reconcile.interface.js';
+export type { RangeDifference, ReconcileOptions, ReconcileReport } from './reconcile/reconcile.interface.js';
 export {
   installRelatedCapture,
   type RelatedCaptureOptions,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseCommandLine, parseDuration } from './cli.arguments.js';
+import { parseCommandLine, parseDuration, parseShare } from './cli.arguments.js';
 import { COMMANDS } from './cli.commands.js';
 import { CommandLineError } from './command-line.error.js';
 
@@ -79,5 +79,13 @@ describe('command line arguments', () => {
     expect([parseDuration('24h'), parseDuration('1.5d')]).toEqual([86_400_000, 129_600_000]);
     expect(() => parseDuration('soon')).toThrow(/--grace must be a duration/);
     fc.assert(fc.property(fc.nat(10_000), (n) => parseDuration(`${n}s`) === n * 1000));
+  });
+
+  it('reads a share as a percentage or a fraction, above nothing and at most all', () => {
+    expect([parseShare('1%'), parseShare('0.5'), parseShare('100%'), parseShare('2.5%')]).toEqual([
+      0.01, 0.5, 1, 0.025,
+    ]);
+    for (const bad of ['0', '0%', '101%', '2', 'some', '-1%'])
+      expect(() => parseShare(bad)).toThrow(/not a share of the key space/);
   });
 });

@@ -108,6 +108,14 @@ export function parseCommandLine(
 const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** `0`, `1500` (ms), `90s`, `15m`, `24h`, `7d` in milliseconds. */
+/** A share of the whole, as `1%` or `0.01`: more than nothing, at most all. */
+export function parseShare(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(%)?$/.exec(value.trim());
+  const share = match ? Number(match[1]) / (match[2] ? 100 : 1) : Number.NaN;
+  if (!(share > 0 && share <= 1)) throw new CommandLineError(cliMessages.badShare(value));
+  return share;
+}
+
 export function parseDuration(value: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(value.trim());
   if (!match) throw new CommandLineError(cliMessages.badDuration(value));

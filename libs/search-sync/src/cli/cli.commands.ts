@@ -83,10 +83,11 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'reconcile',
-    usage: '<family> [version]',
-    summary: 'compares live versions with the source by key ranges and repairs what differs',
+    usage: '<family> [version] [--content] [--sample 1%]',
+    summary:
+      'compares live versions with the source by key ranges and repairs what differs; --content compares each document (--sample: a share of them)',
     positionals: ['family', 'version?'],
-    options: {},
+    options: { content: { type: 'boolean' }, sample: { type: 'string' } },
     prepare: true,
   },
   {

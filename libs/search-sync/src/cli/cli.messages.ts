@@ -6,6 +6,8 @@ export const cliMessages = {
   badArguments: (command: string, detail: string, usage: string) =>
     `${detail} Usage: search-sync ${command} ${usage}`.trim(),
   notANumber: (what: string, value: string) => `${what} must be a whole number, not "${value}".`,
+  badShare: (value: string) =>
+    `"${value}" is not a share of the key space: give a percentage such as 1% or a fraction such as 0.01 (at most 100%).`,
   badDuration: (value: string) =>
     `--grace must be a duration such as 0, 90s, 15m, 24h or 7d (or milliseconds), not "${value}".`,
   noModule: () =>

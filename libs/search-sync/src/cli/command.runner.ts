@@ -6,7 +6,7 @@ import { SearchSyncRegistry } from '../nest/search-sync.registry.js';
 import type { SearchSyncService } from '../nest/search-sync.service.js';
 import { backfillProgress } from './backfill.progress.js';
 import { captureMigrationSql, writeCaptureMigration } from './capture-migration.writer.js';
-import { type ParsedCommand, parseDuration, wholeNumber } from './cli.arguments.js';
+import { type ParsedCommand, parseDuration, parseShare, wholeNumber } from './cli.arguments.js';
 import type { CommandName } from './cli.commands.js';
 import { ExitCode, type ExitCodeValue } from './cli.exit-codes.js';
 import { renderPlan } from './plan.render.js';
@@ -105,7 +105,11 @@ const HANDLERS: Record<CommandName, (run: Run) => Promise<CommandOutcome>> = {
     return done(result ?? null, `${family(command)}: version ${version(command)} retired`);
   },
   reconcile: async ({ command, service }) => {
-    const reports = await service.reconcile(family(command), command.version);
+    const sample = text(command, 'sample');
+    const reports = await service.reconcile(family(command), command.version, {
+      content: command.options.content === true || sample !== undefined,
+      sample: sample === undefined ? undefined : parseShare(sample),
+    });
     const differed = reconcileDiffered(reports);
     return done(
       reports,

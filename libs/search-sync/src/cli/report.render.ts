@@ -16,10 +16,32 @@ export function renderSync(family: string, result: SyncResult): string {
 
 export function renderReconcile(family: string, reports: readonly ReconcileReport[]): string {
   if (reports.length === 0) return `${family}: no live or serving version to reconcile`;
+  // Content reconcile says how many documents it compared one by one.
+  const content = reports.some((r) => r.compared !== undefined);
   return renderTable(
-    ['version', 'index', 'ranges', 'missing', 'stale', 'orphans', 'repaired', 'failed'],
+    [
+      'version',
+      'index',
+      'ranges',
+      ...(content ? ['compared'] : []),
+      'missing',
+      'stale',
+      'orphans',
+      'repaired',
+      'failed',
+    ],
     reports.map((r) =>
-      [r.version, r.index, r.rangesCompared, r.missing, r.stale, r.orphans, r.repaired, r.failed].map(String),
+      [
+        r.version,
+        r.index,
+        r.rangesCompared,
+        ...(content ? [r.compared ?? 0] : []),
+        r.missing,
+        r.stale,
+        r.orphans,
+        r.repaired,
+        r.failed,
+      ].map(String),
     ),
   );
 }

@@ -41,6 +41,8 @@ export const messages = {
     `Family "${family}", version ${version}: its transform now makes another document of row "${documentId}" ` +
     'than it made of the same row, stored when the version was created (a helper it calls, its filter, its ' +
     'normaliser or a stage changed). Bump the version number to build a new index, or restore the old behaviour.',
+  badReconcileSample: (sample: number) =>
+    `reconcile's sample must be a share of the key space above 0 and at most 1 (0.01 for 1 %), not ${sample}.`,
   unknownFamily: (family: string, known: readonly string[]) =>
     `No family "${family}" is declared. Declared families: ${known.join(', ') || 'none'}.`,
   promotionRefused: (family: string, version: number, reason: string) =>

@@ -2,9 +2,14 @@ import { createHash } from 'node:crypto';
 import type { VersionDefinition } from './family.definition.js';
 import { normalisedSource } from './source-text.normalise.js';
 
-/** Objects with their keys sorted, so the hash does not depend on the order keys were written in. */
+/**
+ * Objects with their keys sorted, so the hash does not depend on the order keys were written in; values
+ * with a `toJSON` (dates) as JSON gives them, so a document hashes as the index stores it.
+ */
 export function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof (value as { toJSON?: unknown }).toJSON === 'function')
+    return canonical((value as { toJSON(): unknown }).toJSON());
   if (value && typeof value === 'object') {
     return Object.fromEntries(
       Object.entries(value as Record<string, unknown>)
@@ -13,6 +18,20 @@ export function canonical(value: unknown): unknown {
     );
   }
   return value;
+}
+
+/**
+ * A document's hash, the same for the document a transform made and for its `_source` read back. One
+ * JSON cannot hold (a bigint) hashes as that error: the loader makes it a dead letter, never a document.
+ */
+export function documentHash(document: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(canonical(document));
+  } catch (error) {
+    return `unserialisable:${(error as Error).message}`;
+  }
+  return createHash('sha256').update(text).digest('hex');
 }
 
 function hashDefinition<T>(version: VersionDefinition<T>, text: (source: string) => string): string {

@@ -3,7 +3,7 @@ import type { DeadLetter, DeadLetterQuery } from '../dead-letters/dead-letter.in
 import type { SyncObserver } from '../events/sync-event.interface.js';
 import type { VersionPlanReport } from '../plan/plan.interface.js';
 import { type PlanOptions, planVersion } from '../plan/version.plan.js';
-import type { ReconcileReport } from '../reconcile/reconcile.interface.js';
+import type { ReconcileOptions, ReconcileReport } from '../reconcile/reconcile.interface.js';
 import { type RunRecord, RunStore } from '../runs/run.store.js';
 import type { SyncResult } from '../sync/family.runner.js';
 import type { ReplayReport, RunOptions, RunRequestOptions } from '../sync/sync.interface.js';
@@ -74,10 +74,21 @@ export class SearchSyncService {
     return runner.exclusive((fence) => runner.sync.retire(version, options.graceMs, { fence }));
   }
 
-  /** Compares the versions (or one) with the source by key ranges, repairs what differs, reports it. */
-  reconcile(family: string, version?: number): Promise<ReconcileReport[]> {
+  /**
+   * Compares the versions (or one) with the source by key ranges, repairs what differs, reports it. With
+   * `{ content: true }` every document's content is compared too (`sample` for a share of them).
+   */
+  reconcile(family: string, options?: ReconcileOptions): Promise<ReconcileReport[]>;
+  reconcile(family: string, version?: number, options?: ReconcileOptions): Promise<ReconcileReport[]>;
+  reconcile(
+    family: string,
+    versionOrOptions?: number | ReconcileOptions,
+    options?: ReconcileOptions,
+  ): Promise<ReconcileReport[]> {
     const { runner } = this.registry.get(family);
-    return runner.exclusive(() => runner.sync.reconcile(version));
+    const [version, how] =
+      typeof versionOrOptions === 'object' ? [undefined, versionOrOptions] : [versionOrOptions, options];
+    return runner.exclusive(() => runner.sync.reconcile(version, how));
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { Client } from '@opensearch-project/opensearch';
+import { documentHash } from '../family/definition.hash.js';
 import type { KeyColumn } from '../family/sync-source.js';
 import { keyFieldValue } from '../keys/key.field.js';
 import type { KeyRange } from '../keys/key.range.js';
@@ -12,6 +13,8 @@ const VERSION_FIELD = `${SYNC_FIELD}.version`;
 export interface IndexedDocument {
   readonly version: number;
   readonly rowVersion?: number;
+  /** The hash of its `_source` (see `documentHash`), when read for a content comparison. */
+  readonly hash?: string;
 }
 
 /**
@@ -66,8 +69,15 @@ export class IndexRanges {
     return response.body.count as number;
   }
 
-  /** Every document matching `query`, by id (scrolled, so a range of any size is read whole). */
-  async documents(index: string, query: Record<string, unknown>): Promise<Map<string, IndexedDocument>> {
+  /**
+   * Every document matching `query`, by id (scrolled, so a range of any size is read whole), with the
+   * hash of its content when `content` is set (only the hash is kept, so memory stays per document small).
+   */
+  async documents(
+    index: string,
+    query: Record<string, unknown>,
+    content = false,
+  ): Promise<Map<string, IndexedDocument>> {
     const documents = new Map<string, IndexedDocument>();
     let response = await this.client.search({
       index,
@@ -75,7 +85,7 @@ export class IndexRanges {
       body: {
         query,
         size: 1000,
-        _source: false,
+        _source: content,
         version: true,
         docvalue_fields: [VERSION_FIELD],
         sort: ['_doc'],
@@ -86,11 +96,16 @@ export class IndexRanges {
         const hits = response.body.hits.hits as {
           _id: string;
           _version: number;
+          _source?: unknown;
           fields?: Record<string, number[]>;
         }[];
         if (hits.length === 0) return documents;
         for (const hit of hits) {
-          documents.set(hit._id, { version: hit._version, rowVersion: hit.fields?.[VERSION_FIELD]?.[0] });
+          documents.set(hit._id, {
+            version: hit._version,
+            rowVersion: hit.fields?.[VERSION_FIELD]?.[0],
+            ...(content ? { hash: documentHash(hit._source) } : {}),
+          });
         }
         response = await this.client.scroll({ scroll_id: response.body._scroll_id!, scroll: '1m' });
       }

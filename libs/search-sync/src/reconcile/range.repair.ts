@@ -1,3 +1,4 @@
+import { documentHash } from '../family/definition.hash.js';
 import { parseDocumentId } from '../keys/document-id.js';
 import type { KeyRange } from '../keys/key.range.js';
 import { type Checkpoint, isAfterCheckpoint, type KeyValue } from '../pipeline/change-position.js';
@@ -46,19 +47,34 @@ export class RangeRepair {
     checkpoint: Checkpoint | null,
     skipped: Set<string>,
   ): AsyncGenerator<readonly IndexOperation[]> {
+    for await (const page of this.pages(target, range, checkpoint)) {
+      for (const id of page.skipped) skipped.add(id);
+      yield page.operations;
+    }
+  }
+
+  /**
+   * A key range a page of rows at a time, in key order: each page's own key range (pages tile the range,
+   * the last one reaching its end, so documents past the last row are in one too), the operations the
+   * version makes of its rows at or before the checkpoint, and the ids of the rows after it.
+   */
+  private async *pages(target: ReconcileTarget, range: KeyRange, checkpoint: Checkpoint | null) {
     const { keys } = this.source;
-    let after: readonly KeyValue[] | null = null;
+    let after = range.after;
     for (;;) {
       const rows = await this.source.readKeyRange(range, after, PAGE);
-      if (rows.length === 0) return;
+      const last = rows.length < PAGE;
+      const page: KeyRange = { after, upTo: last ? range.upTo : rows[PAGE - 1].key };
       const settled: SourceChange<unknown>[] = [];
+      const skipped = new Set<string>();
       for (const row of rows) {
         if (!checkpoint || !isAfterCheckpoint(keys, row.position, checkpoint)) settled.push(row);
         else skipped.add(row.id);
       }
-      yield this.plan(settled, target.version);
-      if (rows.length < PAGE) return;
-      after = rows[rows.length - 1].key;
+      const operations = settled.length > 0 ? await this.plan(settled, target.version) : [];
+      yield { page, operations, skipped };
+      if (last) return;
+      after = page.upTo;
     }
   }
 
@@ -79,6 +95,35 @@ export class RangeRepair {
       hits.delete(id);
     }
     await this.write(target, expected, hits, counts);
+  }
+
+  /**
+   * Compares a key range by content, a page of rows at a time in key order: what the version makes of
+   * each row now (its document's hash) with the index's document of the same key range (the hash of its
+   * `_source`), and repairs what differs, content that changed without its row version (an opted-out
+   * relation, a write behind the library's back) included. One read of the source per page; memory holds
+   * one page. Returns the documents compared.
+   */
+  async content(
+    target: ReconcileTarget,
+    range: KeyRange,
+    checkpoint: Checkpoint | null,
+    counts: RepairCounts,
+  ): Promise<number> {
+    let compared = 0;
+    for await (const { page, operations, skipped } of this.pages(target, range, checkpoint)) {
+      const expected = new Map<string, IndexOperation>();
+      for (const op of operations) if (op.action === 'index') expected.set(op.id, op);
+      const changed = checkpoint ? await this.source.changedSince(checkpoint, page) : new Set<string>();
+      const hits = await this.index.documents(target.index, this.index.inRange(page), true);
+      for (const id of union(changed, skipped)) {
+        expected.delete(id);
+        hits.delete(id);
+      }
+      compared += expected.size;
+      await this.write(target, expected, hits, counts, (op, hit) => hit.hash !== documentHash(op.document));
+    }
+    return compared;
   }
 
   /** Documents without the library's fields were written behind its back: compare them by id. */
@@ -102,6 +147,7 @@ export class RangeRepair {
     expected: ReadonlyMap<string, IndexOperation>,
     hits: ReadonlyMap<string, IndexedDocument>,
     counts: RepairCounts,
+    contentDiffers?: (op: IndexOperation, hit: IndexedDocument) => boolean,
   ): Promise<void> {
     const operations: IndexOperation[] = [];
     // A document deleted or overwritten behind our back left a version one above ours (a delete's
@@ -110,7 +156,7 @@ export class RangeRepair {
     for (const [id, op] of expected) {
       const hit = hits.get(id);
       if (!hit) counts.missing++;
-      else if (hit.rowVersion !== op.rowVersion) counts.stale++;
+      else if (hit.rowVersion !== op.rowVersion || contentDiffers?.(op, hit)) counts.stale++;
       else continue;
       operations.push({ ...op, externalVersion: op.rowVersion + 1 });
     }

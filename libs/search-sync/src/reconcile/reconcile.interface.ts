@@ -32,6 +32,23 @@ export interface ReconcileReport {
    * repair's (a write behind the library's back); later syncs of such a document are refused too.
    */
   readonly failed: number;
+  /** Documents compared by content (content reconcile only). */
+  readonly compared?: number;
+}
+
+/** How reconcile compares (see `SearchSyncService.reconcile`). */
+export interface ReconcileOptions {
+  /**
+   * Compare each document's content with what the version makes of its row now, not only counts and
+   * row versions: finds documents that changed without their row version (an opted-out relation, a
+   * write behind the library's back). Reads every row and every document of the version.
+   */
+  readonly content?: boolean;
+  /**
+   * With content: the share of the key space compared, in ranges picked at random (0.01 for 1 %), for a
+   * routine check; the whole key space by default.
+   */
+  readonly sample?: number;
 }
 
 /**

@@ -4,10 +4,11 @@ import type { Checkpoint, KeyValue } from '../pipeline/change-position.js';
 import type { Loader } from '../pipeline/load.stage.js';
 import type { IndexOperation } from '../pipeline/pipeline.interface.js';
 import { IndexRanges } from './index-ranges.js';
-import { noRepairs, RangeRepair, union } from './range.repair.js';
+import { noRepairs, RangeRepair, type RepairCounts, union } from './range.repair.js';
 import type {
   RangeDifference,
   RangeStats,
+  ReconcileOptions,
   ReconcileReport,
   ReconcileSource,
   ReconcileTarget,
@@ -24,6 +25,19 @@ export interface ReconcilerOptions {
   readonly loader: Loader;
   readonly plan: VersionPlanner;
   readonly tuning?: Partial<ReconcileTuning>;
+}
+
+/** The parts a sampled content reconcile cuts the key space into. */
+const SAMPLE_PARTS = 100;
+
+/** 0 … n - 1 in random order (Fisher–Yates). */
+function shuffled(n: number): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
 }
 
 /** Count and row-version sum of the documents a set of operations writes. */
@@ -105,13 +119,18 @@ export class Reconciler {
    * repairs the small ranges document by document. Rows written since the checkpoint are the next run's
    * work, not drift, so writers may go on meanwhile; the index must not change (the caller holds the lease).
    */
-  async reconcile(target: ReconcileTarget, checkpoint: Checkpoint | null): Promise<ReconcileReport> {
+  async reconcile(
+    target: ReconcileTarget,
+    checkpoint: Checkpoint | null,
+    options: ReconcileOptions = {},
+  ): Promise<ReconcileReport> {
     const counts = noRepairs();
     let rangesCompared = 0;
     let leafRanges = 0;
     // Documents written behind the library's back first: ranges are compared once they are repaired.
     await this.repairs.untracked(target, counts);
     await this.client.indices.refresh({ index: target.index });
+    if (options.content) return this.compareContent(target, checkpoint, counts, options.sample ?? 1);
     let ranges = await this.topRanges();
     while (ranges.length > 0) {
       rangesCompared += ranges.length;
@@ -131,6 +150,28 @@ export class Reconciler {
       }
     }
     return { version: target.version, index: target.index, rangesCompared, leafRanges, ...counts };
+  }
+
+  /**
+   * Content reconcile: the whole key space page by page, or a share of it in ranges picked at random (a
+   * hundredth of the rows each), every document compared with what the version makes of its row now.
+   */
+  private async compareContent(
+    target: ReconcileTarget,
+    checkpoint: Checkpoint | null,
+    counts: RepairCounts,
+    sample: number,
+  ): Promise<ReconcileReport> {
+    let ranges = [WHOLE_KEY_SPACE];
+    if (sample < 1) {
+      const all = split(WHOLE_KEY_SPACE, await this.source.cutPoints(WHOLE_KEY_SPACE, SAMPLE_PARTS));
+      const picked = new Set(shuffled(all.length).slice(0, Math.ceil(sample * all.length)));
+      ranges = all.filter((_, i) => picked.has(i));
+    }
+    let compared = 0;
+    for (const range of ranges) compared += await this.repairs.content(target, range, checkpoint, counts);
+    const { version, index } = target;
+    return { version, index, rangesCompared: ranges.length, leafRanges: ranges.length, compared, ...counts };
   }
 
   /** The key space cut at quantiles of the source, with open ends so orphans outside it are seen too. */

@@ -10,7 +10,7 @@ import { VersionLifecycle } from '../lifecycle/version.lifecycle.js';
 import type { PartitionWork, PartitionWorkReport } from '../partitions/partition.worker.js';
 import { PartitionedBackfill } from '../partitions/partitioned.backfill.js';
 import { comparePositions } from '../pipeline/change-position.js';
-import type { ReconcileReport } from '../reconcile/reconcile.interface.js';
+import type { ReconcileOptions, ReconcileReport } from '../reconcile/reconcile.interface.js';
 import { Reconciler } from '../reconcile/reconciler.js';
 import { SourceRanges } from '../reconcile/source-ranges.js';
 import type { RelatedPath } from '../related/related.paths.js';
@@ -190,8 +190,8 @@ export class FamilySync {
    * Compares each live or serving version (or one) with the source as of its checkpoint, by key ranges,
    * and repairs what differs. A version still backfilling is refused: its index is not complete yet.
    */
-  reconcile(version?: number): Promise<ReconcileReport[]> {
-    return reconcileVersions(this.family, this.reconciler(), version);
+  reconcile(version?: number, options?: ReconcileOptions): Promise<ReconcileReport[]> {
+    return reconcileVersions(this.family, this.reconciler(), version, options);
   }
 
   deadLetters(query: Omit<DeadLetterQuery, 'family'> = {}): Promise<DeadLetter[]> {

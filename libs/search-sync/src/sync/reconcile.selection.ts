@@ -1,5 +1,7 @@
+import { SearchSyncConfigurationError } from '../errors/configuration.error.js';
 import { LifecycleRefusedError } from '../errors/lifecycle.error.js';
-import type { ReconcileReport } from '../reconcile/reconcile.interface.js';
+import { messages } from '../errors/search-sync.messages.js';
+import type { ReconcileOptions, ReconcileReport } from '../reconcile/reconcile.interface.js';
 import type { Reconciler } from '../reconcile/reconciler.js';
 import type { FamilyContext } from './family.context.js';
 
@@ -14,8 +16,12 @@ export async function reconcileVersions(
   family: FamilyContext,
   reconciler: Reconciler,
   version?: number,
+  options: ReconcileOptions = {},
 ): Promise<ReconcileReport[]> {
   const { db, name } = family;
+  const { sample } = options;
+  if (sample !== undefined && !(sample > 0 && sample <= 1))
+    throw SearchSyncConfigurationError.family(name, messages.badReconcileSample(sample));
   const stored = await family.versions.list(db, name);
   family.bases.update(stored);
   const states = new Map(stored.map((v) => [v.version, v.state]));
@@ -37,6 +43,8 @@ export async function reconcileVersions(
       await reconciler.reconcile(
         { version: t.version, index: t.index, filtered: t.filter !== undefined },
         checkpoints.get(t.version) ?? null,
+        // A sample is a sample of the content comparison.
+        { content: options.content || sample !== undefined, sample },
       ),
     );
   }

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { SourceRows } from '../capture/source.rows.js';
-import { canonical } from '../family/definition.hash.js';
+import { documentHash } from '../family/definition.hash.js';
 import { documentId } from '../keys/document-id.js';
 import { WHOLE_KEY_SPACE } from '../keys/key.range.js';
 import type { KeyValue } from '../pipeline/change-position.js';
@@ -26,11 +25,6 @@ export type VersionPlan = (rows: readonly SourceChange<unknown>[]) => Promise<Pl
 /** Rows sampled when a version is created: enough to notice a changed helper, cheap to redo at bootstrap. */
 export const SAMPLE_SIZE = 20;
 
-const hashOf = (value: unknown) =>
-  createHash('sha256')
-    .update(JSON.stringify(canonical(value)))
-    .digest('hex');
-
 /** The outcome of each row, by document id. */
 async function outcomes(
   rows: readonly SourceChange<unknown>[],
@@ -39,7 +33,7 @@ async function outcomes(
   const planned = await plan(rows);
   const outcome = new Map<string, string>();
   for (const op of planned.operations)
-    outcome.set(op.id, op.action === 'index' ? hashOf(op.document) : 'delete');
+    outcome.set(op.id, op.action === 'index' ? documentHash(op.document) : 'delete');
   for (const letter of planned.deadLetters) outcome.set(letter.documentId, `error:${letter.errorType}`);
   return outcome;
 }
