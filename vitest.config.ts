@@ -7,7 +7,11 @@ export default defineConfig({
       {
         plugins,
         resolve: { alias },
-        test: { name: 'unit', include: ['libs/**/*.spec.ts', 'src/**/*.spec.ts'], environment: 'node' },
+        test: {
+          name: 'unit',
+          include: ['libs/**/*.spec.ts', 'src/**/*.spec.ts', 'test/**/*.spec.ts'],
+          environment: 'node',
+        },
       },
       {
         plugins,

@@ -1,11 +1,19 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@opensearch-project/opensearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from './support/eventually.js';
+import {
+  consumerAppFiles,
+  importSpecifiers,
+  installedPackages,
+  packageOf,
+  README,
+  readmeApplication,
+} from './support/readme-app.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import {
   createClient,
@@ -16,10 +24,6 @@ import {
 } from './support/test-opensearch.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const APP_TEMPLATE = join(ROOT, 'test/consumer-app');
-/** What the application installs beside the package's required peers, at the repository's versions. */
-const APP_DEPENDENCIES = ['postgres', 'reflect-metadata', 'rxjs'];
-const APP_DEV_DEPENDENCIES = ['drizzle-kit', 'typescript', '@types/node'];
 const BOOKS = 500;
 /** How the application's command line finds its module (test/consumer-app/src/search-sync.cli.ts). */
 const CLI = ['--module', 'dist/search-sync.cli.js'];
@@ -27,6 +31,8 @@ const CLI = ['--module', 'dist/search-sync.cli.js'];
 interface PackageJson {
   name: string;
   version: string;
+  scripts?: Record<string, string>;
+  devDependencies?: Record<string, string>;
   dependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
   peerDependenciesMeta?: Record<string, { optional?: boolean }>;
@@ -61,21 +67,6 @@ function lockedVersions(lock: Lockfile, names: readonly string[]): Record<string
   );
 }
 
-/** Bare specifiers a built file imports, as package names (`@scope/name` or `name`). */
-function importedPackages(code: string): string[] {
-  const specifiers = [...code.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)'([^'.][^']*)'/g)].map(
-    (m) => m[1],
-  );
-  return specifiers
-    .filter((s) => !s.startsWith('node:'))
-    .map((s) =>
-      s
-        .split('/')
-        .slice(0, s.startsWith('@') ? 2 : 1)
-        .join('/'),
-    );
-}
-
 async function filesUnder(directory: string): Promise<string[]> {
   const entries = await readdir(directory, { recursive: true, withFileTypes: true });
   return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
@@ -93,6 +84,8 @@ describe('the packed library in a fresh application', () => {
   let client: Client;
   let env: NodeJS.ProcessEnv;
   let packed: PackageJson;
+  /** The application's package.json once the README's install commands have run. */
+  let manifest: PackageJson;
   const family = uniqueName('consumer_books');
   const children: ChildProcess[] = [];
 
@@ -110,25 +103,27 @@ describe('the packed library in a fresh application', () => {
     const tarball = (await readdir(work)).find((name) => name.endsWith('.tgz'));
     if (!tarball) throw new Error(`npm pack left no tarball in ${work}`);
 
-    // The template only: not what running it in place may have left (installs, builds, migrations).
-    await cp(APP_TEMPLATE, app, {
-      recursive: true,
-      filter: (source) => !/^\/(node_modules|dist|drizzle)(\/|$)/.test(source.slice(APP_TEMPLATE.length)),
-    });
+    // The application's files as the README shows them (test/readme-app.spec.ts keeps the two the same).
+    for (const [path, content] of await consumerAppFiles()) {
+      await mkdir(dirname(join(app, path)), { recursive: true });
+      await writeFile(join(app, path), content);
+    }
     packed = JSON.parse(await readFile(join(ROOT, 'libs/search-sync/package.json'), 'utf8')) as PackageJson;
-    const requiredPeers = Object.keys(packed.peerDependencies ?? {}).filter(
-      (name) => !packed.peerDependenciesMeta?.[name]?.optional,
-    );
+    // What the README's `npm install` commands add to package.json: the packages they name, at the versions
+    // the repository's lockfile installed (CI's), and the packed tarball for the library itself.
+    const installed = installedPackages(readmeApplication(await readFile(README, 'utf8')));
     const lock = await rootLockfile();
-    const manifest = {
-      name: 'search-sync-consumer',
-      private: true,
-      type: 'module',
+    const template = JSON.parse(await readFile(join(app, 'package.json'), 'utf8')) as PackageJson;
+    manifest = {
+      ...template,
       dependencies: {
         [packed.name]: `file:../${tarball}`,
-        ...lockedVersions(lock, [...requiredPeers, ...APP_DEPENDENCIES]),
+        ...lockedVersions(
+          lock,
+          installed.dependencies.filter((name) => name !== packed.name),
+        ),
       },
-      devDependencies: lockedVersions(lock, APP_DEV_DEPENDENCIES),
+      devDependencies: lockedVersions(lock, installed.devDependencies),
     };
     await writeFile(join(app, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     // A lockfile seeded with the repository's installed packages: npm keeps what the application needs at
@@ -156,7 +151,7 @@ describe('the packed library in a fresh application', () => {
       }),
     );
     await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], app, env);
-    await run('npx', ['tsc', '-p', 'tsconfig.json'], app, env);
+    await run('npm', ['run', 'build'], app, env);
     await run('npx', ['drizzle-kit', 'generate', '--name', 'init'], app, env);
     // The package's command line lets drizzle-kit make a custom migration and writes the capture SQL into it.
     await run(
@@ -197,7 +192,7 @@ describe('the packed library in a fresh application', () => {
     expect(files.length).toBeGreaterThan(0);
     const undeclared = new Set<string>();
     for (const file of files) {
-      for (const name of importedPackages(await readFile(file, 'utf8')))
+      for (const name of importSpecifiers(await readFile(file, 'utf8')).flatMap((s) => packageOf(s) ?? []))
         if (!declared.has(name)) undeclared.add(name);
     }
     expect([...undeclared]).toEqual([]);
@@ -228,7 +223,7 @@ describe('the packed library in a fresh application', () => {
   });
 
   it('boots, syncs the family declared with the decorators, and its documents are in OpenSearch', async () => {
-    const output = await run('node', ['dist/main.js', 'sync'], app, env);
+    const output = await run('npm', ['run', 'sync'], app, env);
     const { result, versions } = JSON.parse(output.trim().split('\n').at(-1)!);
     expect(result.outcome).toBe('completed');
     expect(versions).toMatchObject([{ version: 1, state: 'serving', documents: BOOKS, deadLetters: 0 }]);
@@ -248,7 +243,9 @@ describe('the packed library in a fresh application', () => {
     await database.client`update books set title = 'Changed ' || id where id % 10 = 0`;
     await database.client`delete from books where id % 10 = 1`;
     await database.client`insert into books (title, author, year) values ('Added', 'Author A', 2024)`;
-    const child = spawn('node', ['dist/main.js'], { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // `npm start`'s command itself, so that the signal reaches the application rather than npm.
+    const [command, ...args] = manifest.scripts!.start.split(' ');
+    const child = spawn(command, args, { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
     let printed = '';
     child.stdout.on('data', (chunk) => (printed += chunk));

@@ -1,3 +1,4 @@
+// drizzle.config.ts
 import { defineConfig } from 'drizzle-kit';
 
 // The application's tables and search-sync's own (search-sync.schema.ts re-exports them), so drizzle-kit

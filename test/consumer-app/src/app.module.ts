@@ -1,13 +1,15 @@
+// src/app.module.ts
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { SearchSyncModule } from 'search-sync';
 import { BooksIndex } from './books.index.js';
+import type * as schema from './books.schema.js';
 
 @Module({})
 export class AppModule {
-  /** The application owns its database and passes search-sync the Drizzle handle. */
-  static forRoot(database: PostgresJsDatabase): DynamicModule {
+  /** The application owns its database and passes search-sync the Drizzle handle, typed by its schema. */
+  static forRoot(database: PostgresJsDatabase<typeof schema>): DynamicModule {
     return {
       module: AppModule,
       imports: [

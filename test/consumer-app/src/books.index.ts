@@ -1,8 +1,9 @@
+// src/books.index.ts
 import { Injectable } from '@nestjs/common';
 import { IndexVersion, SearchIndex } from 'search-sync';
 import { type Book, books } from './books.schema.js';
 
-/** The family's name, which is also its alias in OpenSearch (the consumer test passes a unique one). */
+/** The family's name, which is also its alias in OpenSearch (the project's consumer test sets its own). */
 export const BOOKS_FAMILY = process.env.BOOKS_FAMILY ?? 'books';
 
 export interface BookDocument {

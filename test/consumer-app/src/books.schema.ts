@@ -1,3 +1,4 @@
+// src/books.schema.ts
 import { integer, pgTable, serial, text } from 'drizzle-orm/pg-core';
 import { changeCaptureColumns } from 'search-sync';
 

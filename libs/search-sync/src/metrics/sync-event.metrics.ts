@@ -14,7 +14,7 @@ const NO_STATUS = 'none';
 
 /**
  * The counters and histograms fed by the library's events (see `SyncEvent`): what the families' work
- * did in this process, as it happened. Their names and labels are listed in the README.
+ * did in this process, as it happened. Their names and labels are listed in docs/metrics-and-health.md.
  */
 export class SyncEventMetrics {
   private readonly changes: Counter<'family' | 'version'>;

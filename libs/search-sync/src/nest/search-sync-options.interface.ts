@@ -17,8 +17,8 @@ export interface SearchSyncModuleOptions {
   readonly batchesInFlight?: number;
   /**
    * Bulk request bounds, requests in flight, retry policy and how pushback (429) slows the loader down
-   * (see the README's "Bulk loading, retries and pushback"). While a backfill streams beside live
-   * versions it has `concurrency - 1` requests of its own (at least 1) besides the live versions' own.
+   * (see docs/bulk-loading.md). While a backfill streams beside live versions it has `concurrency - 1`
+   * requests of its own (at least 1) besides the live versions' own.
    */
   readonly bulk?: Partial<BulkLoaderOptions>;
   /** Whether this instance runs the families' schedules (false on API-only instances). Default true. */

@@ -66,7 +66,7 @@ export async function runPipeline<T>(run: PipelineRun<T>): Promise<PipelineSumma
 }
 
 /**
- * The stages, in DESIGN.md order: extract → normalise → (family stages) → route → transform → load
+ * The stages, in the order of docs/design.md: extract → normalise → (family stages) → route → transform → load
  * (with retries and dead letters) → checkpoint.
  */
 async function stream<T>(
