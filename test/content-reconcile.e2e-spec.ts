@@ -1,10 +1,12 @@
 import type { Client } from '@opensearch-project/opensearch';
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
-import { FamilySync } from 'search-sync';
+import { FamilySync, installRelatedCapture } from 'search-sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  articles,
   articlesFamily,
   articlesSchema,
+  articlesWith,
   createArticleTables,
   seedArticles,
 } from './fixtures/articles.schema.js';
@@ -107,5 +109,38 @@ describe('content reconcile', () => {
     expect(whole.stale).toBe(ARTICLES / 5 - sampled.stale);
     await expectArticlesMatchSource(client, db, sync.name);
     await expect(sync.reconcile(1, { sample: 0 })).rejects.toThrow(/sample must be a share/);
+  });
+
+  it('installs no trigger for an opted-out relation, drops one left from before, and says so until then', async () => {
+    const triggersOnLabels = async () =>
+      (
+        await database.client<{ n: number }[]>`
+          select count(*)::int as n from pg_trigger where tgrelid = 'labels'::regclass and not tgisinternal`
+      )[0].n;
+    const queued = async () =>
+      (
+        await database.client<{ n: number }[]>`
+          select count(*)::int as n from search_sync.related_changes where path = 'labels.label'`
+      )[0].n;
+    expect(await triggersOnLabels()).toBe(0);
+    await database.client`update labels set name = name || '!' where id = 3`;
+    expect(await queued()).toBe(0);
+
+    // Installed while the relation was tracked, then opted out: bootstrap says what to do until it is done.
+    await installRelatedCapture(db, { table: articles, with: articlesWith, schema: articlesSchema });
+    expect(await triggersOnLabels()).toBe(2);
+    const sync = await family();
+    const { notices } = await sync.prepare();
+    expect(notices).toEqual([
+      expect.stringMatching(/opted out of re-indexing on "labels.label".*capture-migration/),
+    ]);
+    await installRelatedCapture(db, {
+      table: articles,
+      with: articlesWith,
+      schema: articlesSchema,
+      untracked: ['labels.label'],
+    });
+    expect(await triggersOnLabels()).toBe(0);
+    expect((await sync.prepare()).notices).toEqual([]);
   });
 });

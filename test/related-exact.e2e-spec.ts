@@ -1,13 +1,15 @@
 import { execFile, execFileSync } from 'node:child_process';
 import type { Client } from '@opensearch-project/opensearch';
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
-import { FamilySync } from 'search-sync';
+import { FamilySync, installRelatedCapture } from 'search-sync';
 import { formerDefinitionHash } from 'search-sync/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  articles,
   articlesFamily,
   articlesSchema,
   articlesV1,
+  articlesWith,
   createArticleTables,
   seedArticles,
 } from './fixtures/articles.schema.js';
@@ -117,7 +119,10 @@ describe('related rows stay exact', () => {
       const name = uniqueName('articles');
       families.push(name);
       const first = await cli(name, ['sync', name], untracked);
-      expect({ code: first.code, stderr: first.stderr }).toEqual({ code: 0, stderr: '' });
+      // Opted out while its triggers stay installed (this database's tables track every relation): every
+      // command says so, and starts.
+      const stderr = untracked ? expect.stringContaining('opted out of re-indexing on "author"') : '';
+      expect({ code: first.code, stderr: first.stderr }).toEqual({ code: 0, stderr });
       // Data changes while no instance runs: every command that bootstraps must still start.
       await database.client`update authors set name = ${`Ann ${untracked || 'tracked'}`} where handle = 'ann'`;
       await database.client`update publishers set name = ${`Penguin ${untracked || 'tracked'}`} where id = 1`;
@@ -126,7 +131,8 @@ describe('related rows stay exact', () => {
         expect({ command, code: outcome.code, stderr: outcome.stderr }).toEqual({
           command,
           code: 0,
-          stderr: '',
+          // status reads; it does not bootstrap the family.
+          stderr: command[0] === 'status' ? '' : stderr,
         });
       }
       if (untracked) {
@@ -172,5 +178,23 @@ describe('related rows stay exact', () => {
     expect(await stored()).toEqual(current);
     await upgraded.run();
     await expectIndexMatchesSource(sync.name);
+  });
+
+  it('refuses to start without a tracked relation trigger, naming the family, the relation and the fix', async () => {
+    const [{ trigger }] = await database.client<{ trigger: string }[]>`
+      select tgname as trigger from pg_trigger
+      where tgrelid = 'publishers'::regclass and not tgisinternal and tgname not like '%\_u' limit 1`;
+    await database.client.unsafe(`drop trigger "${trigger}" on publishers`);
+    try {
+      const sync = family();
+      await expect(sync.prepare()).rejects.toThrow(
+        new RegExp(
+          `^Family "${sync.name}" tracks relation "author.publisher", but table "public.publishers" has no trigger.*` +
+            `search-sync capture-migration ${sync.name}.*relatedChangeCaptureSql\\(\\)`,
+        ),
+      );
+    } finally {
+      await installRelatedCapture(db, { table: articles, with: articlesWith, schema: articlesSchema });
+    }
   });
 });

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { changeCaptureSql } from '../capture/change-capture.migration.js';
 import type { FamilyDefinition } from '../family/family.definition.js';
 import type { SyncSource } from '../family/sync-source.js';
-import type { RelatedPath } from '../related/related.paths.js';
+import type { FamilyRelations } from '../related/related.paths.js';
 import { relatedCaptureSql } from '../related/related-capture.migration.js';
 import { cliMessages } from './cli.messages.js';
 import { CommandLineError } from './command-line.error.js';
@@ -14,21 +14,22 @@ import { CommandLineError } from './command-line.error.js';
 export function captureMigrationSql(
   definition: FamilyDefinition,
   source: SyncSource,
-  related: readonly RelatedPath[],
+  related: FamilyRelations,
   stateSchema: string,
 ): string {
   const exact = (definition.capture?.mode ?? 'exact') === 'exact';
-  if (!exact && related.length === 0)
+  const { tracked, optedOut } = related;
+  if (!exact && tracked.length === 0 && optedOut.length === 0)
     throw new CommandLineError(cliMessages.migrationNotNeeded(definition.name));
   const table = `${source.schema}.${source.name}`;
   return [
     `-- search-sync: change capture of family "${definition.name}" (table ${table}), written by \`search-sync capture-migration\`.`,
     '-- One statement block: PostgreSQL runs it whole (a statement breakpoint would cut the function bodies).',
     ...(exact ? [changeCaptureSql(source, stateSchema).trim()] : []),
-    ...(related.length > 0
+    ...(tracked.length + optedOut.length > 0
       ? [
-          `-- Related rows: ${related.map((p) => p.path).join(', ')}.`,
-          relatedCaptureSql(source, related, stateSchema).trim(),
+          `-- Related rows: ${tracked.map((p) => p.path).join(', ') || 'none'} tracked; ${optedOut.map((p) => p.path).join(', ') || 'none'} opted out (their triggers dropped).`,
+          relatedCaptureSql(source, tracked, stateSchema, optedOut).trim(),
         ]
       : []),
     '',

@@ -151,7 +151,7 @@ const HANDLERS: Record<CommandName, (run: Run) => Promise<CommandOutcome>> = {
     const sql = captureMigrationSql(
       registration.definition,
       sync.source,
-      sync.relatedPaths,
+      { tracked: sync.relatedPaths, optedOut: sync.optedOutPaths },
       context.stateSchema,
     );
     if (command.options.print === true) return done({ sql }, sql);

@@ -13,6 +13,7 @@ export { LifecycleRefusedError } from './lifecycle.error.js';
 export { MetricRegisteredError } from './metric-registered.error.js';
 export { SearchSyncModuleMissingError } from './module-missing.error.js';
 export { PartitionLostError } from './partition-lost.error.js';
+export { RelatedCaptureNotInstalledError } from './related-capture-not-installed.error.js';
 export { SearchSyncError } from './search-sync.error.js';
 export { StateNotInstalledError } from './state-not-installed.error.js';
 export { UnknownFamilyError } from './unknown-family.error.js';

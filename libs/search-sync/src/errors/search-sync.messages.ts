@@ -26,6 +26,14 @@ export const messages = {
   captureNotInstalled: (table: string, missing: string) =>
     `Table "${table}" has no change capture (${missing} is missing). Apply changeCaptureSql() in a migration ` +
     'or call installChangeCapture() for it.',
+  relatedCaptureNotInstalled: (family: string, relation: string, table: string) =>
+    `Family "${family}" tracks relation "${relation}", but table "${table}" has no trigger recording its ` +
+    'changes. Write the migration with `search-sync capture-migration ' +
+    `${family}\` (or put relatedChangeCaptureSql() in one, or call installRelatedCapture()) and apply it.`,
+  optedOutTriggersLeft: (family: string, relations: readonly string[]) =>
+    `Family "${family}" opted out of re-indexing on ${relations.map((r) => `"${r}"`).join(', ')}, but their ` +
+    'triggers are still installed: writers pay for them and their changes queue up. Write the migration ' +
+    `again with \`search-sync capture-migration ${family}\` (it drops them) and apply it.`,
   stateNotInstalled: (schema: string) =>
     `The search-sync state tables are missing in schema "${schema}". Apply searchSyncStateSql() in a migration ` +
     'or call installSearchSyncState().',

@@ -78,6 +78,9 @@ export class SearchSyncExplorer implements OnModuleInit {
         `${className}: family "${metadata.name}", versions ${sync.versions.map((v) => v.version).join(', ')}` +
           (sync.relatedPaths.length > 0
             ? `, re-indexed on changes of ${sync.relatedPaths.map((p) => p.path).join(', ')}`
+            : '') +
+          (sync.optedOutPaths.length > 0
+            ? `, not on changes of ${sync.optedOutPaths.map((p) => p.path).join(', ')} (opted out: content reconcile finds their drift)`
             : ''),
       );
     }

@@ -5,10 +5,10 @@ import { CHANGE_KEY_COLUMN } from '../capture/change-capture.columns.js';
 import { changeChannel } from '../capture/change-capture.migration.js';
 import type { SyncDatabase, SyncExecutor } from '../database/database.type.js';
 import { queryRows } from '../database/database.type.js';
-import { CaptureNotInstalledError } from '../errors/capture-not-installed.error.js';
+import { RelatedCaptureNotInstalledError } from '../errors/related-capture-not-installed.error.js';
 import { DEFAULT_STATE_SCHEMA } from '../state/state.schema.js';
 import { assertSqlIdentifier } from '../utils/identifier.util.js';
-import { deriveRelatedPaths, type RelatedHop, type RelatedPath, type TableName } from './related.paths.js';
+import { type RelatedHop, type RelatedPath, splitRelations, type TableName } from './related.paths.js';
 
 const quote = (name: string) => `"${name}"`;
 const qualified = (table: TableName) => `${quote(table.schema)}.${quote(table.name)}`;
@@ -40,32 +40,40 @@ export function relatedCaptureSql(
   parent: TableName,
   paths: readonly RelatedPath[],
   stateSchema: string = DEFAULT_STATE_SCHEMA,
+  optedOut: readonly RelatedPath[] = [],
 ): string {
   const s = quote(assertSqlIdentifier(stateSchema, 'State schema'));
   const notify = `perform pg_notify('${changeChannel(stateSchema)}', '${sourceName(parent)}');`;
-  return paths
-    .map((path) => {
-      const hop = path.hops[0];
-      const trigger = relatedTriggerName(parent, path);
-      const values = (row: 'old' | 'new') =>
-        `jsonb_build_array(${hop.columns.map((c) => `${row}.${quote(c.name)}`).join(', ')})`;
-      const joins = (row: 'old' | 'new') =>
-        `(${hop.columns.map((c) => `${row}.${quote(c.name)}`).join(', ')})`;
-      const watched = (row: 'old' | 'new') => `(${path.watched.map((c) => `${row}.${quote(c)}`).join(', ')})`;
-      // A join row whose one parent was written earlier in this same transaction needs nothing: that
-      // parent's own change, read after the commit, shows it (a bulk load records nothing). Any other
-      // related row may have parents this transaction did not write.
-      const writtenHere = (row: 'old' | 'new') =>
-        path.oneParent
-          ? ` and not exists (select 1 from ${qualified(parent)} p where (${hop.aboveColumns.map((c) => `p.${quote(c)}`).join(', ')}) = ${joins(row)} and p.${CHANGE_KEY_COLUMN} = pg_current_xact_id()::text::bigint)`
-          : '';
-      const record = (row: 'old' | 'new') =>
-        `insert into ${s}.related_changes (source, path, vals, xid) select '${sourceName(parent)}', '${path.path}', ${values(row)}, pg_current_xact_id()::text::bigint where true${writtenHere(row)};`;
-      const inserted =
-        path.inserts === 'always'
-          ? "tg_op = 'INSERT'"
-          : `(tg_op = 'INSERT' and not ${foreignKeyFrom(path.hops[1]?.table ?? parent, hop)})`;
-      return `
+  // An opted-out relation costs writers nothing and leaves no queue behind: its trigger goes.
+  const drops = optedOut.map((path) => {
+    const trigger = relatedTriggerName(parent, path);
+    return `
+-- ${sourceName(parent)}: "${path.path}" opted out of re-indexing
+drop trigger if exists ${quote(trigger)} on ${qualified(path.hops[0].table)};
+drop trigger if exists ${quote(`${trigger}_u`)} on ${qualified(path.hops[0].table)};
+drop function if exists ${s}.${quote(trigger)}();`;
+  });
+  const creates = paths.map((path) => {
+    const hop = path.hops[0];
+    const trigger = relatedTriggerName(parent, path);
+    const values = (row: 'old' | 'new') =>
+      `jsonb_build_array(${hop.columns.map((c) => `${row}.${quote(c.name)}`).join(', ')})`;
+    const joins = (row: 'old' | 'new') => `(${hop.columns.map((c) => `${row}.${quote(c.name)}`).join(', ')})`;
+    const watched = (row: 'old' | 'new') => `(${path.watched.map((c) => `${row}.${quote(c)}`).join(', ')})`;
+    // A join row whose one parent was written earlier in this same transaction needs nothing: that
+    // parent's own change, read after the commit, shows it (a bulk load records nothing). Any other
+    // related row may have parents this transaction did not write.
+    const writtenHere = (row: 'old' | 'new') =>
+      path.oneParent
+        ? ` and not exists (select 1 from ${qualified(parent)} p where (${hop.aboveColumns.map((c) => `p.${quote(c)}`).join(', ')}) = ${joins(row)} and p.${CHANGE_KEY_COLUMN} = pg_current_xact_id()::text::bigint)`
+        : '';
+    const record = (row: 'old' | 'new') =>
+      `insert into ${s}.related_changes (source, path, vals, xid) select '${sourceName(parent)}', '${path.path}', ${values(row)}, pg_current_xact_id()::text::bigint where true${writtenHere(row)};`;
+    const inserted =
+      path.inserts === 'always'
+        ? "tg_op = 'INSERT'"
+        : `(tg_op = 'INSERT' and not ${foreignKeyFrom(path.hops[1]?.table ?? parent, hop)})`;
+    return `
 -- ${sourceName(parent)}: re-index the rows whose "${path.path}" (${qualified(hop.table)}) changed
 create or replace function ${s}.${quote(trigger)}() returns trigger language plpgsql as $fn$
 begin
@@ -82,8 +90,8 @@ drop trigger if exists ${quote(`${trigger}_u`)} on ${qualified(hop.table)};
 create trigger ${quote(`${trigger}_u`)} after update on ${qualified(hop.table)}
   for each row when (${watched('old')} is distinct from ${watched('new')})
   execute function ${s}.${quote(trigger)}();`;
-    })
-    .join('\n');
+  });
+  return [...drops, ...creates].join('\n');
 }
 
 /**
@@ -102,26 +110,47 @@ function foreignKeyFrom(above: TableName, hop: RelatedHop): string {
     )})`;
 }
 
-/** Fails naming the migration to apply when a tracked relation has no trigger on its table. */
-export async function assertRelatedCaptureInstalled(
+/** The paths whose related-change trigger is installed on their table. */
+async function withTrigger(
   db: SyncExecutor,
   parent: TableName,
   paths: readonly RelatedPath[],
-): Promise<void> {
+): Promise<RelatedPath[]> {
+  const installed: RelatedPath[] = [];
   for (const path of paths) {
-    const table = qualified(path.hops[0].table);
     const [row] = await queryRows<{ installed: boolean }>(
       db,
       sql`select exists (select 1 from pg_trigger where tgname = ${relatedTriggerName(parent, path)}
-        and tgrelid = to_regclass(${table})) as installed`,
+        and tgrelid = to_regclass(${qualified(path.hops[0].table)})) as installed`,
     );
-    if (!row?.installed) {
-      throw new CaptureNotInstalledError(
-        `${path.hops[0].table.schema}.${path.hops[0].table.name}`,
-        `the related-change trigger of ${sourceName(parent)} for relation "${path.path}" (relatedCaptureSql())`,
-      );
-    }
+    if (row?.installed) installed.push(path);
   }
+  return installed;
+}
+
+/** Fails naming the family, the relation and the migration to write when a tracked relation has no trigger. */
+export async function assertRelatedCaptureInstalled(
+  db: SyncExecutor,
+  family: string,
+  parent: TableName,
+  paths: readonly RelatedPath[],
+): Promise<void> {
+  const installed = await withTrigger(db, parent, paths);
+  const missing = paths.find((path) => !installed.includes(path));
+  if (missing)
+    throw new RelatedCaptureNotInstalledError(family, missing.path, sourceName(missing.hops[0].table));
+}
+
+/**
+ * The opted-out relations whose trigger is still installed (the family opted out after its migration):
+ * writers still pay for them, and their queue rows wait for a family that tracks them.
+ */
+export function leftoverRelatedCapture(
+  db: SyncExecutor,
+  parent: TableName,
+  optedOut: readonly RelatedPath[],
+): Promise<RelatedPath[]> {
+  return withTrigger(db, parent, optedOut);
 }
 
 export interface RelatedCaptureOptions {
@@ -138,18 +167,19 @@ export interface RelatedCaptureOptions {
 /** `relatedCaptureSql` for a table and its `with`, the relations derived from the Drizzle schema. */
 export function relatedChangeCaptureSql(options: RelatedCaptureOptions): string {
   const { table } = options;
-  const paths = deriveRelatedPaths(
+  const { tracked, optedOut } = splitRelations(
     getTableName(table),
     options.schema,
     table,
     options.with,
-    options.untracked,
+    options.untracked ?? [],
   );
   const config = getTableConfig(table);
   return relatedCaptureSql(
     { schema: config.schema ?? 'public', name: config.name },
-    paths,
+    tracked,
     options.stateSchema,
+    optedOut,
   );
 }
 

@@ -163,12 +163,19 @@ export function deriveRelatedPaths(
 const sameColumns = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && a.every((c) => b.includes(c));
 
+/** A family's relations: those whose changes re-index its rows, and those it opted out of. */
+export interface FamilyRelations {
+  readonly tracked: readonly RelatedPath[];
+  /** Left to content reconcile or a new version (`reindexOnUpdate: { path: false }`): no trigger. */
+  readonly optedOut: readonly RelatedPath[];
+}
+
 /**
- * The relations a family tracks: derived from its `with` and the schema given to `drizzle()`, less those
- * it opted out of with `reindexOnUpdate: { path: false }`. None for a family without `with` or with
- * timestamp capture (its parents would not be seen changed).
+ * The relations of a family: derived from its `with` and the schema given to `drizzle()`, tracked unless
+ * it opted out of them with `reindexOnUpdate: { path: false }` (which opts out what lies below too).
+ * None for a family without `with` or with timestamp capture (its parents would not be seen changed).
  */
-export function trackedRelations(
+export function familyRelations(
   definition: {
     readonly name: string;
     readonly table: PgTable;
@@ -177,8 +184,9 @@ export function trackedRelations(
     readonly reindexOnUpdate?: Readonly<Record<string, boolean>>;
   },
   db: SyncDatabase,
-): RelatedPath[] {
-  if (!definition.with || (definition.capture?.mode ?? 'exact') !== 'exact') return [];
+): FamilyRelations {
+  if (!definition.with || (definition.capture?.mode ?? 'exact') !== 'exact')
+    return { tracked: [], optedOut: [] };
   const schema = drizzleSchema(db);
   if (!schema) {
     throw SearchSyncConfigurationError.family(
@@ -189,5 +197,20 @@ export function trackedRelations(
   const untracked = Object.entries(definition.reindexOnUpdate ?? {})
     .filter(([, on]) => !on)
     .map(([path]) => path);
-  return deriveRelatedPaths(definition.name, schema, definition.table, definition.with, untracked);
+  return splitRelations(definition.name, schema, definition.table, definition.with, untracked);
+}
+
+/** Every relation path of a `with`, split into the tracked ones and those `untracked` opts out of. */
+export function splitRelations(
+  family: string,
+  schema: Record<string, unknown>,
+  table: PgTable,
+  withConfig: WithConfig,
+  untracked: readonly string[],
+): FamilyRelations {
+  const tracked = deriveRelatedPaths(family, schema, table, withConfig, untracked);
+  const optedOut = deriveRelatedPaths(family, schema, table, withConfig).filter(
+    (path) => !tracked.some((t) => t.path === path.path),
+  );
+  return { tracked, optedOut };
 }

@@ -19,8 +19,11 @@ import {
   ownerOf,
   restoreMeta,
 } from '../opensearch/index.owner.js';
-import type { RelatedPath } from '../related/related.paths.js';
-import { assertRelatedCaptureInstalled } from '../related/related-capture.migration.js';
+import type { FamilyRelations } from '../related/related.paths.js';
+import {
+  assertRelatedCaptureInstalled,
+  leftoverRelatedCapture,
+} from '../related/related-capture.migration.js';
 import type { StateIdentityStore } from '../state/state.identity.js';
 import { changedSample, keepsInputs, takeSample, type VersionPlan } from '../versions/version.sample.js';
 import type { VersionStore } from '../versions/version.store.js';
@@ -40,8 +43,8 @@ export interface FamilyBootstrap<T extends BootstrapTarget> {
   /** Indexes of other owners that bootstrap may adopt (see `SyncOptions.adopt`). */
   readonly adopt: readonly string[];
   readonly targets: readonly T[];
-  /** The relations whose triggers must be installed. */
-  readonly related: readonly RelatedPath[];
+  /** The relations whose triggers must be installed, and those opted out of (whose triggers should go). */
+  readonly related: FamilyRelations;
   /** The pipeline of one version, for the behaviour sample. */
   readonly plan: (target: T) => VersionPlan;
 }
@@ -65,10 +68,18 @@ export async function bootstrapFamily<T extends BootstrapTarget>(
   if (!state.ready) throw new StateNotInstalledError(b.captured.stateSchema);
   if (b.captured.tombstones)
     await assertChangeCaptureInstalled(b.db, b.captured.source, b.captured.stateSchema);
-  await assertRelatedCaptureInstalled(b.db, b.captured.source, b.related);
+  await assertRelatedCaptureInstalled(b.db, b.family, b.captured.source, b.related.tracked);
   const built: string[] = [];
   const adopted: { index: string; meta: Record<string, unknown> }[] = [];
   const notices: string[] = [];
+  const leftover = await leftoverRelatedCapture(b.db, b.captured.source, b.related.optedOut);
+  if (leftover.length > 0)
+    notices.push(
+      messages.optedOutTriggersLeft(
+        b.family,
+        leftover.map((p) => p.path),
+      ),
+    );
   const keyField = keyFieldType(b.captured.source.keys);
   try {
     await transaction(b.db, async (tx) => {

@@ -15,7 +15,7 @@ import type { PartitioningOptions } from '../partitions/partition.cutter.js';
 import { resolvePartitioning } from '../partitions/partitioning.resolve.js';
 import type { Loader } from '../pipeline/load.stage.js';
 import type { VersionTarget } from '../pipeline/pipeline.interface.js';
-import { type RelatedPath, trackedRelations } from '../related/related.paths.js';
+import { type FamilyRelations, familyRelations } from '../related/related.paths.js';
 import { StateIdentityStore } from '../state/state.identity.js';
 import { DEFAULT_STATE_SCHEMA } from '../state/state.schema.js';
 import { VersionBases } from '../versions/version.base.js';
@@ -47,7 +47,7 @@ export interface FamilyContext {
   /** The source as every SQL read sees it. */
   readonly captured: CapturedSource;
   /** The relations whose changes re-index the family's rows (derived from its `with`). */
-  readonly relatedPaths: readonly RelatedPath[];
+  readonly relations: FamilyRelations;
   /** The declared versions, lowest number first. */
   readonly targets: readonly FamilyTarget[];
   readonly checkpoints: CheckpointStore;
@@ -115,7 +115,7 @@ export function createFamilyContext(definition: FamilyDefinition, options: SyncO
     client,
     stateSchema,
     captured,
-    relatedPaths: trackedRelations(definition, db),
+    relations: familyRelations(definition, db),
     targets: [...definition.versions]
       .sort((a, b) => a.version - b.version)
       .map((v) => ({

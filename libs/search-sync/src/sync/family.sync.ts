@@ -45,6 +45,8 @@ export class FamilySync {
   readonly source: SyncSource;
   /** The relations whose changes re-index this family's rows (derived from its `with`). */
   readonly relatedPaths: readonly RelatedPath[];
+  /** Relations the family opted out of re-indexing on (no trigger; content reconcile finds their drift). */
+  readonly optedOutPaths: readonly RelatedPath[];
   private readonly family: FamilyContext;
   private readonly cycle: RunCycle;
   private readonly lifecycle: VersionLifecycle;
@@ -61,7 +63,8 @@ export class FamilySync {
     this.family = family;
     this.name = name;
     this.source = captured.source;
-    this.relatedPaths = family.relatedPaths;
+    this.relatedPaths = family.relations.tracked;
+    this.optedOutPaths = family.relations.optedOut;
     const counter = new ChangeCounter(captured);
     this.lifecycle = new VersionLifecycle({
       family: name,
@@ -113,7 +116,7 @@ export class FamilySync {
     const { notices } = await bootstrapFamily({
       ...family,
       family: family.name,
-      related: this.relatedPaths,
+      related: family.relations,
       adopt: family.options.adopt ?? [],
       plan: (target) => async (rows) => family.plan(rows, [{ ...target, checkpoint: null }]),
     });

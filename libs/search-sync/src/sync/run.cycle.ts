@@ -47,7 +47,7 @@ export class RunCycle {
 
   async run(options: RunOptions = {}): Promise<RunReport> {
     const { family, lifecycle } = this.deps;
-    const { relatedPaths } = family;
+    const relatedPaths = family.relations.tracked;
     const started = performance.now();
     await lifecycle.deleteExpired();
     // Related rows that changed make their parents changes of this table first, read by this run.
