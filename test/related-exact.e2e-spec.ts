@@ -71,7 +71,15 @@ describe('related rows stay exact', () => {
         select id from articles where author_handle = 'ann' order by id limit 1)`;
       await tx`update authors set name = 'Ann Renamed' where handle = 'ann'`;
     });
+    // Status says what waits to re-index the family's documents (the run has not seen it yet).
+    expect(await sync.relatedStatus()).toMatchObject({
+      waiting: 1,
+      oldestSeconds: expect.any(Number),
+      tracked: ['author', 'author.publisher', 'labels', 'labels.label'],
+      optedOut: [],
+    });
     await sync.run();
+    expect(await sync.relatedStatus()).toMatchObject({ waiting: 0, oldestSeconds: null });
     await expectIndexMatchesSource(sync.name);
     // The other order: the related row first, then one of its parents.
     await database.client.begin(async (tx) => {

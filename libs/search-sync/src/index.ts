@@ -76,6 +76,7 @@ export type {
 } from './plan/plan.interface.js';
 export type { PlanOptions } from './plan/version.plan.js';
 export type { RangeDifference, ReconcileOptions, ReconcileReport } from './reconcile/reconcile.interface.js';
+export type { RelatedStatus } from './related/related.backlog.js';
 export {
   installRelatedCapture,
   type RelatedCaptureOptions,

@@ -47,6 +47,21 @@ function lastRun(status: FamilyStatus): string {
   return `last run ${run.outcome} at ${at} (${run.changes} changes, ${run.deadLetters} dead letters)${run.error ? `: ${run.error}` : ''}`;
 }
 
+/** What waits to re-index the family's documents, and what it opted out of (no line when neither). */
+function related(status: FamilyStatus): string[] {
+  const { waiting, oldestSeconds, optedOut } = status.related;
+  return [
+    ...(waiting > 0
+      ? [`related changes waiting: ${waiting}, the oldest for ${formatSeconds(oldestSeconds ?? 0)}`]
+      : []),
+    ...(optedOut.length > 0
+      ? [
+          `opted out of ${optedOut.join(', ')}: their changes re-index nothing (reconcile --content finds the drift)`,
+        ]
+      : []),
+  ];
+}
+
 /** `status` as people read it: per family a heading line, then a table of its versions. */
 export function renderStatus(families: readonly FamilyStatus[]): string {
   return families
@@ -69,7 +84,7 @@ export function renderStatus(families: readonly FamilyStatus[]): string {
             `horizon held by pid ${holder.pid} (${holder.state}, since ${holder.since.toISOString()}): ${cell(holder.query)}`,
           ]
         : [];
-      return [heading, renderTable(HEADERS, rows), ...horizon].join('\n');
+      return [heading, renderTable(HEADERS, rows), ...related(status), ...horizon].join('\n');
     })
     .join('\n\n');
 }

@@ -132,5 +132,8 @@ export const messages = {
   healthVersionLagging: (family: string, version: number, index: string, lagSeconds: number, bound: number) =>
     `Family "${family}", version ${version} (${index}): its checkpoint has not moved for ${lagSeconds} s while ` +
     `changes wait, past the bound of ${bound} s. Check that its runs succeed (status, run log) and keep up.`,
+  healthRelatedWaiting: (family: string, waiting: number, oldestSeconds: number, bound: number) =>
+    `Family "${family}": ${waiting} related changes wait to re-index its documents, the oldest for ` +
+    `${oldestSeconds} s, past the bound of ${bound} s. Check that its runs succeed (status, run log) and keep up.`,
   healthTimedOut: (what: string, timeoutMs: number) => `${what} did not answer within ${timeoutMs} ms`,
 };

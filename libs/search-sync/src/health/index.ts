@@ -9,6 +9,7 @@ export {
 export { SearchSyncHealthIndicator } from './search-sync.health-indicator.js';
 export type {
   DependencyHealth,
+  RelatedHealth,
   SearchSyncHealth,
   SearchSyncHealthOptions,
   VersionHealth,

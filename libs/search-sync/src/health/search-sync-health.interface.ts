@@ -24,6 +24,14 @@ export interface VersionHealth {
   readonly status: 'up' | 'down';
 }
 
+/** A family's related changes waiting to re-index its rows: down when the oldest waited past the bound. */
+export interface RelatedHealth {
+  readonly family: string;
+  readonly waiting: number;
+  readonly oldestSeconds: number | null;
+  readonly status: 'up' | 'down';
+}
+
 /** What the health check found: it is healthy when every part is up. */
 export interface SearchSyncHealth {
   readonly healthy: boolean;
@@ -31,6 +39,8 @@ export interface SearchSyncHealth {
   readonly opensearch: DependencyHealth;
   /** The live and serving versions with their lag (none when the status could not be read). */
   readonly versions: readonly VersionHealth[];
+  /** Per family with tracked relations, its waiting related changes (none when the status could not be read). */
+  readonly related: readonly RelatedHealth[];
   /** What is wrong, one message each; a lagging version's names its family and version. */
   readonly problems: readonly string[];
 }

@@ -31,8 +31,37 @@ describe('checkSearchSync', () => {
           status: 'up',
         },
       ],
+      related: [],
       problems: [],
     });
+  });
+
+  it('is down when related changes wait past the bound to re-index a family, naming the family', async () => {
+    const related = (waiting: number, oldestSeconds: number | null) => ({
+      waiting,
+      oldestSeconds,
+      tracked: ['category'],
+      optedOut: [],
+    });
+    const health = await checkSearchSync(
+      source({
+        status: async () => [
+          family('products', [version({})], { related: related(40, 75) }),
+          family('articles', [version({ index: 'articles_v1' })], { related: related(3, 2) }),
+          family('books', [version({ index: 'books_v1' })]),
+        ],
+      }),
+      { maxLagSeconds: 60 },
+    );
+    expect(health.healthy).toBe(false);
+    expect(health.related).toEqual([
+      { family: 'products', waiting: 40, oldestSeconds: 75, status: 'down' },
+      { family: 'articles', waiting: 3, oldestSeconds: 2, status: 'up' },
+    ]);
+    expect(health.problems).toEqual([
+      'Family "products": 40 related changes wait to re-index its documents, the oldest for 75 s, past the ' +
+        'bound of 60 s. Check that its runs succeed (status, run log) and keep up.',
+    ]);
   });
 
   it('is down when a live version lags past the bound, naming its family and version; a backfill lags by design', async () => {

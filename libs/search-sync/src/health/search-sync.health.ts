@@ -5,6 +5,7 @@ import { messages } from '../errors/search-sync.messages.js';
 import type { FamilyStatus } from '../nest/search-sync-status.interface.js';
 import type {
   DependencyHealth,
+  RelatedHealth,
   SearchSyncHealth,
   SearchSyncHealthOptions,
   VersionHealth,
@@ -41,6 +42,7 @@ export async function checkSearchSync(
   if (postgresql.status === 'down') problems.push(messages.healthDatabaseDown(postgresql.message));
   if (opensearch.status === 'down') problems.push(messages.healthClusterDown(opensearch.message));
   let versions: VersionHealth[] = [];
+  let related: RelatedHealth[] = [];
   // Without the database there is no status to read: its being down is the problem already told.
   if (postgresql.status === 'up') {
     try {
@@ -51,11 +53,23 @@ export async function checkSearchSync(
           problems.push(messages.healthVersionLagging(v.family, v.version, v.index, v.lagSeconds, bound));
         }
       }
+      related = status
+        .filter((f) => f.related.tracked.length > 0)
+        .map(({ family, related: { waiting, oldestSeconds } }) => ({
+          family,
+          waiting,
+          oldestSeconds,
+          status: (oldestSeconds ?? 0) > bound ? ('down' as const) : ('up' as const),
+        }));
+      for (const r of related) {
+        if (r.status === 'down')
+          problems.push(messages.healthRelatedWaiting(r.family, r.waiting, r.oldestSeconds ?? 0, bound));
+      }
     } catch (error) {
       problems.push(messages.healthStatusUnavailable(describe(error)));
     }
   }
-  return { healthy: problems.length === 0, postgresql, opensearch, versions, problems };
+  return { healthy: problems.length === 0, postgresql, opensearch, versions, related, problems };
 }
 
 function liveVersions(status: readonly FamilyStatus[], bound: number): VersionHealth[] {

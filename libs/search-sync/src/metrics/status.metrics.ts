@@ -123,6 +123,22 @@ export function registerStatusGauges(
       for (const { family, horizon } of status) g.set({ family }, horizon.changesPastHorizon);
     },
   );
+  gauge(
+    'related_changes_waiting',
+    "Related changes recorded and not yet fanned out to the family's rows (their documents are stale until then).",
+    ['family'],
+    (g, status) => {
+      for (const { family, related } of status) g.set({ family }, related.waiting);
+    },
+  );
+  gauge(
+    'related_changes_oldest_seconds',
+    'How long the oldest waiting related change has waited, in seconds (0 when none waits).',
+    ['family'],
+    (g, status) => {
+      for (const { family, related } of status) g.set({ family }, related.oldestSeconds ?? 0);
+    },
+  );
   const up: Gauge = new Gauge({
     name: names.claim('status_up'),
     help: 'Whether the status behind the other search-sync gauges could be read at this scrape (1) or not (0).',

@@ -1,4 +1,5 @@
 import type { SearchIndexSchedule } from '../decorators/search-index.decorator.js';
+import type { RelatedStatus } from '../related/related.backlog.js';
 import type { RunRecord } from '../runs/run.store.js';
 import type { AliasStatus, HorizonStatus, VersionStatus } from '../sync/sync.interface.js';
 
@@ -15,4 +16,6 @@ export interface FamilyStatus {
   readonly lastRun: RunRecord | null;
   /** What the exact horizon waits for, when changes wait for it. */
   readonly horizon: HorizonStatus;
+  /** Related changes waiting to re-index the family's rows, and the relations it opted out of. */
+  readonly related: RelatedStatus;
 }

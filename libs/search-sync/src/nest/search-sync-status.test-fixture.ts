@@ -35,5 +35,6 @@ export const familyStatus = (
     matches: true,
   },
   horizon: { horizon: 1, changesPastHorizon: 0, holder: null },
+  related: { waiting: 0, oldestSeconds: null, tracked: [], optedOut: [] },
   ...overrides,
 });

@@ -119,6 +119,7 @@ export class SearchSyncService {
         alias: await runner.sync.aliasStatus().catch(() => null),
         lastRun: (await this.runs.last(this.context.db, name)) ?? null,
         horizon: await runner.sync.horizonStatus(),
+        related: await runner.sync.relatedStatus(),
       })),
     );
   }

@@ -7,7 +7,7 @@ import type { SyncDatabase } from '../database/database.type.js';
 import { queryRows } from '../database/database.type.js';
 import { compareKeys } from '../keys/key.order.js';
 import type { KeyValue } from '../pipeline/change-position.js';
-import type { RelatedPath } from './related.paths.js';
+import { pathsParameter, type RelatedPath } from './related.paths.js';
 
 export interface FanOutOptions {
   /** The synced table, `schema.table`. */
@@ -40,7 +40,7 @@ export async function fanOutRelatedChanges(
   const { db, source } = captured;
   const queue = sql`${ident(options.stateSchema)}.related_changes`;
   const table = sql`${ident(source.schema)}.${ident(source.name)}`;
-  const ofFamily = sql`source = ${options.source} and path = any(${`{${options.paths.map((p) => `"${p.path}"`).join(',')}}`}::text[])`;
+  const ofFamily = sql`source = ${options.source} and path = any(${pathsParameter(options.paths.map((p) => p.path))})`;
   // Only the changes recorded when the fan-out starts: writers that keep recording them as fast as they
   // are consumed must not keep the run from ending. Later ones are the next run's.
   const [{ last }] = await queryRows<{ last: string | null }>(

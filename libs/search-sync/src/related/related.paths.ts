@@ -5,6 +5,8 @@ import {
   is,
   normalizeRelation,
   One,
+  type SQL,
+  sql,
   type TableRelationalConfig,
 } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
@@ -49,6 +51,10 @@ export interface RelatedPath {
    */
   readonly oneParent: boolean;
 }
+
+/** Relation paths as one SQL parameter, a text array (`path = any(...)`). */
+export const pathsParameter = (paths: readonly string[]): SQL =>
+  sql`${`{${paths.map((p) => `"${p}"`).join(',')}}`}::text[]`;
 
 /** A family's `with`: a relation's value is `true` or `{ columns?, with? }`. */
 type WithConfig = Record<string, unknown>;

@@ -67,6 +67,7 @@ create table if not exists ${s}.related_changes (
   xid bigint not null
 );
 create index if not exists related_changes_source_idx on ${s}.related_changes (source, path, id);
+alter table ${s}.related_changes add column if not exists recorded_at timestamptz not null default now();
 alter table ${s}.versions add column if not exists version_base bigint not null default 0;
 alter table ${s}.versions add column if not exists adopted_from jsonb;
 create table if not exists ${s}.leases (

@@ -13,6 +13,7 @@ import { comparePositions } from '../pipeline/change-position.js';
 import type { ReconcileOptions, ReconcileReport } from '../reconcile/reconcile.interface.js';
 import { Reconciler } from '../reconcile/reconciler.js';
 import { SourceRanges } from '../reconcile/source-ranges.js';
+import { type RelatedStatus, relatedStatus } from '../related/related.backlog.js';
 import type { RelatedPath } from '../related/related.paths.js';
 import { BatchCommitter } from './batch.committer.js';
 import { replayDeadLetters } from './dead-letter.replay.js';
@@ -220,6 +221,12 @@ export class FamilySync {
    */
   horizonStatus(): Promise<HorizonStatus> {
     return this.statusReader.horizon();
+  }
+
+  /** Related changes waiting to re-index the family's rows, and the relations it opted out of. */
+  relatedStatus(): Promise<RelatedStatus> {
+    const { db, stateSchema, captured, relations } = this.family;
+    return relatedStatus(db, stateSchema, captured.source, relations);
   }
 
   /** Changes a run from the lowest checkpoint would read now, up to the horizon (for progress and ETA). */

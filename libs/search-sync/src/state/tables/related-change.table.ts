@@ -1,4 +1,4 @@
-import { bigint, bigserial, index, jsonb, type PgSchema, text } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, index, jsonb, type PgSchema, text, timestamp } from 'drizzle-orm/pg-core';
 
 /**
  * Rows of related tables that changed (their join values), per synced table (`schema.table`) and
@@ -15,6 +15,8 @@ export const relatedChangeTable = (schema: PgSchema) =>
       vals: jsonb('vals').notNull(),
       /** The writing transaction: a parent it wrote as well is synced by its own change, not touched. */
       xid: bigint('xid', { mode: 'number' }).notNull(),
+      /** When it was recorded (the writing transaction's start): how long status says it has waited. */
+      recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
     },
     (t) => [index('related_changes_source_idx').on(t.source, t.path, t.id)],
   );

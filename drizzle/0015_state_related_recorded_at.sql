@@ -1,0 +1,1 @@
+ALTER TABLE "search_sync"."related_changes" ADD COLUMN "recorded_at" timestamp with time zone DEFAULT now() NOT NULL;
