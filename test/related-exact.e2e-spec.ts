@@ -15,13 +15,7 @@ import {
 } from './fixtures/articles.schema.js';
 import { expectArticlesMatchSource } from './support/articles.expect.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
-import {
-  createClient,
-  deleteIndexes,
-  OPENSEARCH_URL,
-  readAll,
-  uniqueName,
-} from './support/test-opensearch.js';
+import { createClient, deleteIndexes, OPENSEARCH_URL, uniqueName } from './support/test-opensearch.js';
 
 const BIN = 'libs/search-sync/dist/cli/main.js';
 const MODULE = 'dist/test/fixtures/articles.module.js';
