@@ -1,9 +1,10 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import type { Client } from '@opensearch-project/opensearch';
 import { inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { products } from '../src/catalog/catalog.schema.js';
 import { seedCatalog } from '../src/catalog/catalog.seed.js';
+import { CLI_MODULE, expectOneLine, runCli } from './support/cli.process.js';
 import { createTestDatabase, type TestDatabase, untilReadable } from './support/test-database.js';
 import {
   aliasTargets,
@@ -13,16 +14,8 @@ import {
   uniqueName,
 } from './support/test-opensearch.js';
 
-const BIN = 'libs/search-sync/dist/cli/main.js';
-const MODULE = 'dist/test/fixtures/cli.module.js';
 const PRODUCTS = 300;
 const BAD = [7, 8];
-
-interface Outcome {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 /**
  * `search-sync` as a user runs it: the built bin, with node, pointed at a built application module
@@ -58,35 +51,17 @@ describe('the search-sync command line', () => {
     };
     const module =
       options.module === undefined
-        ? ['--module', MODULE]
+        ? ['--module', CLI_MODULE]
         : options.module
           ? ['--module', options.module]
           : [];
-    return new Promise<Outcome>((resolve) => {
-      execFile(
-        'node',
-        [BIN, ...args, ...module],
-        { env, maxBuffer: 16 * 1024 * 1024 },
-        (error, stdout, stderr) =>
-          resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr }),
-      );
-    });
+    return runCli([...args, ...module], env);
   }
 
   async function json<T>(args: readonly string[], options: { v2?: boolean } = {}, code = 0): Promise<T> {
     const outcome = await cli([...args, '--json'], options);
     expect({ code: outcome.code, stderr: outcome.stderr }).toEqual({ code, stderr: expect.any(String) });
     return JSON.parse(outcome.stdout) as T;
-  }
-
-  /** A failure is one line on stderr that names what to change, never a stack trace. */
-  function expectOneLine(outcome: Outcome, code: number, says: RegExp) {
-    expect(outcome.code).toBe(code);
-    const lines = outcome.stderr.trim().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^search-sync: /);
-    expect(lines[0]).toMatch(says);
-    expect(outcome.stderr).not.toMatch(/^\s+at /m);
   }
 
   /** Every row of every state table, and the family's indexes in OpenSearch. */
@@ -114,7 +89,7 @@ describe('the search-sync command line', () => {
         cli(['promote', family, 'two']),
         cli(['status'], { module: null }),
         cli(['status'], { module: 'dist/nowhere.js' }),
-        cli(['status'], { module: `${MODULE}#Nope` }),
+        cli(['status'], { module: `${CLI_MODULE}#Nope` }),
         cli(['status', 'no_such_family']),
         cli(['help'], { module: null }),
       ]);
@@ -143,7 +118,9 @@ describe('the search-sync command line', () => {
   it('sync runs the family once, then status shows version 1 serving every product (named export too)', async () => {
     const [result] = await json<{ family: string; outcome: string }[]>(['sync', family]);
     expect(result).toMatchObject({ family, outcome: 'completed' });
-    const outcome = await cli(['status', family, '--json'], { module: `${MODULE}#CliTestModule` } as never);
+    const outcome = await cli(['status', family, '--json'], {
+      module: `${CLI_MODULE}#CliTestModule`,
+    } as never);
     expect(outcome.code).toBe(0);
     const [status] = JSON.parse(outcome.stdout);
     expect(status.versions).toMatchObject([{ version: 1, state: 'serving', documents: PRODUCTS }]);
@@ -210,7 +187,11 @@ describe('the search-sync command line', () => {
       3,
       /version 1 cannot be planned: it is serving/,
     );
-    expectOneLine(await cli(['plan', family, '9'], { v2: true }), 3, /not declared/);
+    expectOneLine(
+      await cli(['plan', family, '9'], { v2: true }),
+      2,
+      /has no version 9\. Its versions: 1, 2\./,
+    );
   });
 
   it('backfill registers version 2 and shows progress with rate and ETA; its rejects are dead letters', async () => {
@@ -252,7 +233,7 @@ describe('the search-sync command line', () => {
     expect(await json<unknown[]>(['dead-letters', family], { v2: true })).toEqual([]);
   });
 
-  it('promote moves the alias (3 when refused), rollback moves it back, retire refuses the serving version', async () => {
+  it('promote moves the alias (3 when refused), rollback moves it back and no further, retire refuses the serving version', async () => {
     await untilReadable(database.client);
     const promoted = await json<{ index: string }>(['promote', family, '2'], { v2: true });
     expect(promoted.index).toBe(`${family}_v2`);
@@ -265,6 +246,13 @@ describe('the search-sync command line', () => {
 
     const rolledBack = await json<{ index: string }>(['rollback', family], { v2: true });
     expect(rolledBack.index).toBe(`${family}_v1`);
+    expect(await aliasTargets(client, family)).toEqual([`${family}_v1`]);
+    // Version 1 served first: a second rollback has nothing to go back to, and never moves the alias forward.
+    expectOneLine(
+      await cli(['rollback', family], { v2: true }),
+      3,
+      /nothing to roll back: no version that served before version 1 is still live/,
+    );
     expect(await aliasTargets(client, family)).toEqual([`${family}_v1`]);
     expectOneLine(await cli(['retire', family, '1'], { v2: true }), 3, /version 1 cannot be retired/);
   });
@@ -283,13 +271,22 @@ describe('the search-sync command line', () => {
     expect((await cli(['reconcile', family, '1'], { v2: true })).code).toBe(0);
   });
 
-  it('retire stops a version that does not serve', async () => {
+  it('retire stops a version that does not serve; its lag and pending changes stay 0 while writes go on', async () => {
     const outcome = await cli(['retire', family, '2', '--grace', '0'], { v2: true });
     expect(outcome.code).toBe(0);
-    const [status] = await json<{ versions: { version: number; state: string }[] }[]>(['status', family], {
-      v2: true,
+    await database.client`update products set title = title || '.' where id <= 10`;
+    await untilReadable(database.client);
+    // Past a second: a lag counted from the retired version's last checkpoint would show.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const [status] = await json<
+      { versions: { version: number; state: string; lagSeconds: number; pendingChanges: number }[] }[]
+    >(['status', family], { v2: true });
+    expect(status.versions.find((v) => v.version === 2)).toMatchObject({
+      state: 'retired',
+      lagSeconds: 0,
+      pendingChanges: 0,
     });
-    expect(status.versions.find((v) => v.version === 2)?.state).toBe('retired');
+    expect(status.versions.find((v) => v.version === 1)?.pendingChanges).toBeGreaterThan(0);
     expectOneLine(
       await cli(['retire', family, '2', '--grace', 'soon'], { v2: true }),
       2,

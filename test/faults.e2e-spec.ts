@@ -64,7 +64,7 @@ describe('OpenSearch failures', () => {
     const failure = await sync.run().catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ClusterUnavailableError);
     expect((failure as Error).message).toMatch(
-      /OpenSearch is unreachable.*ECONNREFUSED.*No checkpoint was moved/s,
+      /OpenSearch at http:\/\/127\.0\.0\.1:\d+ did not answer \(.*ECONNREFUSED.*\)\. No checkpoint moved/s,
     );
     expect(await checkpoints.read(database.db, family)).toEqual(before);
     expect(await sync.deadLetters()).toEqual([]);

@@ -3,7 +3,7 @@ import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminu
 import { Client } from '@opensearch-project/opensearch';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
-import { SearchSyncService } from 'search-sync';
+import { OpenSearchAuthError, SearchSyncService } from 'search-sync';
 import { SearchSyncHealthIndicator, SearchSyncHealthModule } from 'search-sync/health';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogSchema } from '../src/catalog/catalog.schema.js';
@@ -151,6 +151,31 @@ describe('the @nestjs/terminus health indicator in a Nest HTTP application', () 
     } finally {
       await opensearch.open();
     }
+    await expectUp();
+  });
+
+  it('goes down naming OpenSearch, 401 and the credentials when it refuses them; the failed run logs the same', async () => {
+    // A password rotated under the running application.
+    opensearch.refuseCredentials = true;
+    try {
+      const failure = await service.sync(family).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(OpenSearchAuthError);
+      const refused = new RegExp(
+        `^OpenSearch at ${opensearch.url.replaceAll('.', '\\.')} refused the client \\(401 .*\\): check the client's credentials`,
+      );
+      expect((failure as Error).message).toMatch(refused);
+      const log = await service.runLog(family);
+      expect(log.at(-1)).toMatchObject({ outcome: 'failed', error: (failure as Error).message });
+      const { code, body } = await health();
+      expect(code).toBe(503);
+      const detail = body.details['search-sync'];
+      expect(detail.postgresql.status).toBe('up');
+      expect(detail.opensearch).toEqual({ status: 'down', message: expect.stringMatching(refused) });
+      expect(detail.problems).toContainEqual(expect.stringMatching(refused));
+    } finally {
+      opensearch.refuseCredentials = false;
+    }
+    await catchUp();
     await expectUp();
   });
 

@@ -1,5 +1,5 @@
 import type { Client } from '@opensearch-project/opensearch';
-import { FamilySync, LeaseLostError, LifecycleRefusedError } from 'search-sync';
+import { FamilySync, LeaseLostError, LifecycleRefusedError, UnknownVersionError } from 'search-sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCatalog } from '../src/catalog/catalog.seed.js';
 import { productsFamily, productsV1, productsV2 } from '../src/catalog/products.family.js';
@@ -56,12 +56,12 @@ describe('promotion refusals without Nest', () => {
     expect(await aliasTargets(client, family)).toEqual([`${family}_v2`]);
   });
 
-  it('refuses versions that are not declared or already serve', async () => {
+  it('refuses versions that are not declared (unknown) or already serve', async () => {
     const both = new FamilySync(productsFamily(family, [productsV1, productsV2]), {
       db: database.db,
       client,
     });
-    await expect(both.promote(3)).rejects.toThrow(/version 3 cannot be promoted: it is not declared/);
+    await expect(both.promote(3)).rejects.toThrow(new UnknownVersionError(family, 3, [1, 2]).message);
     await expect(both.promote(2)).rejects.toThrow(/version 2 cannot be promoted: it already serves/);
   });
 });

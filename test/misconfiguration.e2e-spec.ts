@@ -234,7 +234,9 @@ describe('misconfiguration fails bootstrap with a message naming the class, fami
     try {
       const error = await bootstrapError([categoriesIndex(family('trigger'))]);
       expect(error.cause).toBeInstanceOf(CaptureNotInstalledError);
-      expect(error.message).toMatch(/search_sync_capture trigger is missing.*Apply changeCaptureSql\(\)/);
+      expect(error.message).toMatch(
+        /search_sync_capture trigger is missing.*`search-sync capture-migration \w+`.*changeCaptureSql\(\)/,
+      );
     } finally {
       await database.client.unsafe(
         'create trigger search_sync_capture before insert or update on categories for each row execute function search_sync.capture_change()',

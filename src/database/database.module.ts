@@ -14,13 +14,17 @@ export type CatalogDatabase = PostgresJsDatabase<typeof catalogSchema>;
 export class DatabaseModule implements OnApplicationShutdown {
   constructor(@Inject(CONNECTION) private readonly connection: postgres.Sql) {}
 
-  static forRoot(url: string, options: { max?: number } = {}): DynamicModule {
+  /** `url` undefined: postgres.js connects with its defaults (PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD). */
+  static forRoot(url: string | undefined, options: { max?: number } = {}): DynamicModule {
     return {
       module: DatabaseModule,
       providers: [
         {
           provide: CONNECTION,
-          useFactory: () => postgres(url, { max: options.max ?? 8, onnotice: () => {} }),
+          useFactory: () => {
+            const settings = { max: options.max ?? 8, onnotice: () => {} };
+            return url === undefined ? postgres(settings) : postgres(url, settings);
+          },
         },
         {
           provide: DRIZZLE,

@@ -17,6 +17,11 @@ export interface FaultProxy {
   bulkDelayMs: number;
   /** `_bulk` requests received so far. */
   readonly bulkRequests: number;
+  /**
+   * Whether every request is answered 401 without reaching OpenSearch, as the security plugin answers a
+   * client whose credentials it refuses (a password rotated under a running application).
+   */
+  refuseCredentials: boolean;
   /** Stops listening: clients get connection refused, as with a node that is down. */
   close(): Promise<void>;
   /** Listens again on the same port. */
@@ -69,6 +74,14 @@ export async function startFaultProxy(target: string, faultShare = 0): Promise<F
   ) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (state.refuseCredentials) {
+      res.writeHead(401, {
+        'www-authenticate': 'Basic realm="OpenSearch Security"',
+        'content-type': 'text/plain; charset=UTF-8',
+      });
+      res.end('Unauthorized');
+      return;
+    }
     let body = Buffer.concat(chunks);
     const url = req.url ?? '/';
     const headers = { ...req.headers } as Record<string, unknown>;
@@ -162,6 +175,7 @@ export async function startFaultProxy(target: string, faultShare = 0): Promise<F
       return requestsFaulted;
     },
     bulkDelayMs: 0,
+    refuseCredentials: false,
     get bulkRequests() {
       return bulkRequests;
     },

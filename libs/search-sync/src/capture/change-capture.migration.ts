@@ -105,11 +105,15 @@ export async function installChangeCapture(
   });
 }
 
-/** Fails with a message that names the migration to apply when a table has no change capture. */
+/**
+ * Fails with a message that names the migration to apply when a table has no change capture (with
+ * `family`, also the command that writes it).
+ */
 export async function assertChangeCaptureInstalled(
   db: SyncExecutor,
   source: SyncSource,
   stateSchema: string = DEFAULT_STATE_SCHEMA,
+  family?: string,
 ): Promise<void> {
   const rows = await queryRows<{ columns: number; trigger: boolean; tombstones: string | null }>(
     db,
@@ -123,8 +127,8 @@ export async function assertChangeCaptureInstalled(
   );
   const [state = { columns: 0, trigger: false, tombstones: null }] = rows;
   const table = `${source.schema}.${source.name}`;
-  if (state.columns !== 2) throw new CaptureNotInstalledError(table, 'the change-key or row-version column');
-  if (!state.trigger) throw new CaptureNotInstalledError(table, 'the search_sync_capture trigger');
-  if (!state.tombstones)
-    throw new CaptureNotInstalledError(table, `the tombstone table ${tombstoneTableName(source)}`);
+  const missing = (what: string) => new CaptureNotInstalledError(table, what, family);
+  if (state.columns !== 2) throw missing('the change-key or row-version column');
+  if (!state.trigger) throw missing('the search_sync_capture trigger');
+  if (!state.tombstones) throw missing(`the tombstone table ${tombstoneTableName(source)}`);
 }

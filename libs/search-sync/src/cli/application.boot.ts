@@ -3,13 +3,15 @@ import { NestFactory } from '@nestjs/core';
 import { SEARCH_SYNC_COMMAND_MODE } from '../nest/search-sync.constants.js';
 import type { SearchSyncCommandMode } from '../nest/search-sync.context.js';
 import { SearchSyncService } from '../nest/search-sync.service.js';
+import { maskCredentials } from '../utils/credentials.util.js';
 import { cliMessages } from './cli.messages.js';
 import { CommandLineError } from './command-line.error.js';
 import type { NestModule } from './module.loader.js';
 
 /**
  * Logs to stderr, so stdout carries only the command's output: warnings (a bootstrap notice) always,
- * the rest with --verbose. Errors are left to the command line, which prints each one once, on one line.
+ * the rest with --verbose; never a URL's password. Errors are left to the command line, which prints
+ * each one once, on one line.
  */
 class CommandLineLogger implements LoggerService {
   constructor(private readonly talkative: boolean) {}
@@ -35,7 +37,7 @@ class CommandLineLogger implements LoggerService {
   }
 
   private write(level: string, message: unknown, context?: string): void {
-    process.stderr.write(`${level}: ${context ? `[${context}] ` : ''}${String(message)}\n`);
+    process.stderr.write(maskCredentials(`${level}: ${context ? `[${context}] ` : ''}${String(message)}\n`));
   }
 }
 

@@ -8,6 +8,9 @@ import { LifecycleRefusedError } from '../errors/lifecycle.error.js';
 import { SearchSyncModuleMissingError } from '../errors/module-missing.error.js';
 import { StateNotInstalledError } from '../errors/state-not-installed.error.js';
 import { UnknownFamilyError } from '../errors/unknown-family.error.js';
+import { UnknownVersionError } from '../errors/unknown-version.error.js';
+import { maskCredentials } from '../utils/credentials.util.js';
+import { errorMessage } from '../utils/error.util.js';
 import { CommandLineError } from './command-line.error.js';
 
 /** What `search-sync` exits with: scripts can rely on these. */
@@ -31,6 +34,7 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 const USAGE = [
   CommandLineError,
   UnknownFamilyError,
+  UnknownVersionError,
   SearchSyncConfigurationError,
   InvalidIdentifierError,
   CaptureNotInstalledError,
@@ -50,8 +54,15 @@ export function exitCodeOf(error: unknown): ExitCodeValue {
   return ExitCode.failed;
 }
 
-/** The one line a failed command prints: the message, which says what to change, and no stack. */
+/** The one line a failed command prints: the message, which says what to change, no stack, no password. */
 export function errorLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return `search-sync: ${message.replace(/\s*\n\s*/g, ' ')}`;
+  return `search-sync: ${maskCredentials(errorMessage(error)).replace(/\s*\n\s*/g, ' ')}`;
+}
+
+/** What --verbose adds to a failure: its stack and its causes' (the driver's own error), without passwords. */
+export function errorStack(error: unknown): string {
+  const stacks: string[] = [];
+  for (let e = error; e instanceof Error && stacks.length < 5; e = e.cause)
+    stacks.push(e.stack ?? `${e.name}: ${e.message}`);
+  return maskCredentials(stacks.join('\ncaused by '));
 }

@@ -23,6 +23,15 @@ export const cliMessages = {
   notAModule: (file: string, name: string) =>
     `Export "${name}" of ${file} is not a Nest module: export the application's module class, a dynamic module ` +
     '(`AppModule.forRoot(...)`), or a function (async or not) that returns one.',
+  providerNotModule: (file: string, providers: readonly string[]) =>
+    `${file} exports a provider (${providers.join(', ')}), not a Nest module: a class decorated with ` +
+    "@Injectable() (a @SearchIndex family) goes in a module's providers. Point --module at the built file " +
+    "that exports the application's module (the class decorated with @Module(), a dynamic module, or a " +
+    'function that returns one), such as dist/search-sync.cli.js.',
+  waitingForLease: (family: string, holder: string, expiresAt: Date | null, waitMs: number) =>
+    `family "${family}" is busy: its lease is held by ${holder} ` +
+    `(until ${expiresAt?.toISOString() ?? 'it lets go'}, unless it renews it); waiting for it, at most ` +
+    `${Math.round(waitMs / 1000)} s`,
   serviceMissing: () =>
     'The booted module does not provide SearchSyncService: point --module at the module that imports ' +
     'SearchSyncModule.forRoot() (or one that imports that module).',

@@ -1,8 +1,9 @@
 import type { INestApplicationContext } from '@nestjs/common';
+import { serviceFailure } from '../errors/service-failure.util.js';
 import { bootApplication } from './application.boot.js';
 import { parseCommandLine } from './cli.arguments.js';
 import { usageText } from './cli.commands.js';
-import { ExitCode, errorLine, exitCodeOf } from './cli.exit-codes.js';
+import { ExitCode, errorLine, errorStack, exitCodeOf } from './cli.exit-codes.js';
 import { cliMessages } from './cli.messages.js';
 import { runCommand } from './command.runner.js';
 import { CommandLineError } from './command-line.error.js';
@@ -42,12 +43,23 @@ export async function runCommandLine(
       verbose,
     );
     app = booted.app;
+    // Work that waits for another instance's lease says so, rather than hanging silently.
+    booted.service.observe((event) => {
+      if (event.type !== 'lease-wait') return;
+      const { family, heldBy, expiresAt, waitMs } = event;
+      process.stderr.write(
+        `search-sync: ${cliMessages.waitingForLease(family, heldBy, expiresAt, waitMs)}\n`,
+      );
+    });
     const outcome = await runCommand({ command: parsed, service: booted.service, app, signal: stop.signal });
     process.stdout.write(`${parsed.json ? JSON.stringify(outcome.data) : outcome.text}\n`);
+    if (outcome.failure) process.stderr.write(`${errorLine(outcome.failure)}\n`);
     return outcome.exitCode;
-  } catch (error) {
+  } catch (thrown) {
+    // A driver's or the OpenSearch client's own error is told as the library's: the service, its cause, what to check.
+    const error = serviceFailure(null, thrown);
     process.stderr.write(`${errorLine(error)}\n`);
-    if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    if (verbose) process.stderr.write(`${errorStack(error)}\n`);
     return exitCodeOf(error);
   } finally {
     process.off('SIGINT', interrupt);

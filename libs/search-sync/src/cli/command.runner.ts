@@ -24,6 +24,8 @@ export interface CommandOutcome {
   readonly exitCode: ExitCodeValue;
   readonly data: unknown;
   readonly text: string;
+  /** What failed on the way though the command could answer (status without OpenSearch): one line on stderr. */
+  readonly failure?: string;
 }
 
 interface Run {
@@ -64,6 +66,9 @@ async function matchingLetters({ command, service }: Run, includeResolved: boole
 const HANDLERS: Record<CommandName, (run: Run) => Promise<CommandOutcome>> = {
   status: async ({ command, service }) => {
     const status = await service.status(command.family);
+    // Answered from the database while OpenSearch did not: shown, and the command still fails.
+    const failure = status.find((s) => s.clusterError !== null)?.clusterError;
+    if (failure) return { ...done(status, renderStatus(status), ExitCode.failed), failure };
     return done(status, renderStatus(status));
   },
   sync: async ({ command, service, signal }) => {

@@ -1,6 +1,9 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { DynamicModule, Type } from '@nestjs/common';
+import { CONTROLLER_WATERMARK, INJECTABLE_WATERMARK } from '@nestjs/common/internal';
+import { Reflector } from '@nestjs/core';
+import { errorMessage } from '../utils/error.util.js';
 import { cliMessages } from './cli.messages.js';
 import { CommandLineError } from './command-line.error.js';
 
@@ -12,11 +15,21 @@ const isClass = (value: unknown): value is Type<unknown> =>
 const isDynamicModule = (value: unknown): value is DynamicModule =>
   typeof value === 'object' && value !== null && isClass((value as { module?: unknown }).module);
 
+/** A module class, a dynamic module, or a function that may return one. */
+const couldBeModule = (value: unknown) => typeof value === 'function' || isDynamicModule(value);
+
+const reflector = new Reflector();
+
+/** A class Nest takes as a provider or a controller (a `@SearchIndex` family is one), never as a module. */
+const isProvider = (value: unknown): value is Type<unknown> =>
+  isClass(value) &&
+  [INJECTABLE_WATERMARK, CONTROLLER_WATERMARK].some((mark) => reflector.get(mark, value) === true);
+
 /**
  * The application's Nest module from `file[#export]`, resolved against `cwd`: a module class, a dynamic
  * module (`AppModule.forRoot(...)`), or a function, async or not, that returns either (an application
  * whose module needs a database handle made at start exports such a factory). Without `#export`, the
- * default export, or the file's only export.
+ * default export, or the file's only export. A provider (an `@Injectable()` class) is refused as such.
  */
 export async function loadModule(reference: string, cwd = process.cwd()): Promise<NestModule> {
   const hash = reference.lastIndexOf('#');
@@ -26,19 +39,23 @@ export async function loadModule(reference: string, cwd = process.cwd()): Promis
   try {
     exports = (await import(pathToFileURL(resolve(cwd, file)).href)) as Record<string, unknown>;
   } catch (error) {
-    throw new CommandLineError(
-      cliMessages.moduleNotLoaded(file, error instanceof Error ? error.message : String(error)),
-    );
+    throw new CommandLineError(cliMessages.moduleNotLoaded(file, errorMessage(error)));
   }
   const names = Object.keys(exports);
   let name = wanted;
   if (name === undefined) {
+    // A file that declares a family (`books.index.js`) exports providers and values, but nothing that can be a module.
+    const providers = names.filter((n) => isProvider(exports[n]));
+    const modules = names.filter((n) => !isProvider(exports[n]) && couldBeModule(exports[n]));
     if ('default' in exports) name = 'default';
     else if (names.length === 1) name = names[0];
+    else if (providers.length > 0 && modules.length === 0)
+      throw new CommandLineError(cliMessages.providerNotModule(file, providers));
     else throw new CommandLineError(cliMessages.exportAmbiguous(file, names));
   }
   if (!(name in exports)) throw new CommandLineError(cliMessages.exportMissing(file, name, names));
   let candidate = exports[name];
+  if (isProvider(candidate)) throw new CommandLineError(cliMessages.providerNotModule(file, [name]));
   if (typeof candidate === 'function' && !isClass(candidate))
     candidate = await (candidate as () => unknown)();
   if (isClass(candidate) || isDynamicModule(candidate)) return candidate;

@@ -32,7 +32,7 @@ function backfill(v: VersionStatus): string {
 }
 
 function alias(status: FamilyStatus): string {
-  if (!status.alias) return `alias ${status.family}: unknown (OpenSearch did not answer)`;
+  if (!status.alias) return `alias ${status.family}: unknown (OpenSearch did not tell)`;
   const { indexes, matches, serving } = status.alias;
   const target = indexes.join(', ') || 'nothing';
   return matches
@@ -81,7 +81,8 @@ export function renderStatus(families: readonly FamilyStatus[]): string {
       const holder = status.horizon.holder;
       const horizon = holder
         ? [
-            `horizon held by pid ${holder.pid} (${holder.state}, since ${holder.since.toISOString()}): ${cell(holder.query)}`,
+            `horizon held by pid ${holder.pid}${holder.database === null ? '' : ` in database "${holder.database}"`} ` +
+              `(${holder.state}, since ${holder.since.toISOString()}): ${cell(holder.query)}`,
           ]
         : [];
       return [heading, renderTable(HEADERS, rows), ...related(status), ...horizon].join('\n');

@@ -1,9 +1,10 @@
+import { errorMessage } from '../utils/error.util.js';
 import { SearchSyncConfigurationError } from './configuration.error.js';
 
 /** A declared family that cannot run: names the class and the family; the cause says what to change. */
 export class SearchSyncBootstrapError extends SearchSyncConfigurationError {
   constructor(className: string, family: string, cause: unknown) {
-    super(`${className} (family "${family}"): ${cause instanceof Error ? cause.message : String(cause)}`, {
+    super(`${className} (family "${family}"): ${errorMessage(cause)}`, {
       cause,
     });
   }

@@ -10,8 +10,8 @@ export class LifecycleRefusedError extends SearchSyncError {
     return new LifecycleRefusedError(messages.promotionRefused(family, version, reason));
   }
 
-  static rollback(family: string, reason: string): LifecycleRefusedError {
-    return new LifecycleRefusedError(messages.rollbackRefused(family, reason));
+  static nothingToRollBack(family: string, serving: number | null): LifecycleRefusedError {
+    return new LifecycleRefusedError(messages.nothingToRollBack(family, serving));
   }
 
   static reconcile(family: string, version: number, reason: string): LifecycleRefusedError {

@@ -20,12 +20,30 @@ export const messages = {
     `OpenSearch is unreachable, cannot write a shard, or rejected every operation (${detail}). ` +
     'No checkpoint was moved: check the cluster (its URL, its nodes, shards without an active copy, ' +
     'index blocks), then run again.',
-  databaseFailed: (family: string, detail: string) =>
-    `Family "${family}": the database failed (${detail}). No checkpoint moved past what was indexed: ` +
-    'the next run resumes from them once the database answers again.',
-  captureNotInstalled: (table: string, missing: string) =>
-    `Table "${table}" has no change capture (${missing} is missing). Apply changeCaptureSql() in a migration ` +
-    'or call installChangeCapture() for it.',
+  clusterUnreachable: (node: string | null, detail: string) =>
+    `OpenSearch ${node ? `at ${node} ` : ''}did not answer (${detail}). No checkpoint moved: check that it ` +
+    "runs and that the client's node URL points at it (the `opensearch` option of SearchSyncModule; " +
+    "OPENSEARCH_URL in the README's application).",
+  openSearchRefused: (node: string | null, status: number, detail: string) =>
+    `OpenSearch ${node ? `at ${node} ` : ''}refused the client (${status} ${detail}): check the client's ` +
+    `credentials${status === 403 ? ' and the permissions of its user' : ''} (the \`auth\` of the ` +
+    '`opensearch` option of SearchSyncModule, or the user and password in its node URL).',
+  databaseFailed: (family: string | null, detail: string, notConnected: boolean) =>
+    (family ? `Family "${family}": ` : '') +
+    (notConnected
+      ? `PostgreSQL refused the connection or could not be reached (${detail}): check the database given to ` +
+        "SearchSyncModule (the connection it is made from, DATABASE_URL in the README's application: host, " +
+        'port, database name, user, password).'
+      : `PostgreSQL failed (${detail}).`) +
+    (family
+      ? ' No checkpoint moved past what was indexed: the next run resumes from them once the database answers again.'
+      : ''),
+  captureNotInstalled: (table: string, missing: string, family?: string) =>
+    `Table "${table}" has no change capture (${missing} is missing). ` +
+    (family
+      ? `Write its migration with \`search-sync capture-migration ${family}\` and apply it ` +
+        '(`drizzle-kit migrate`), or apply changeCaptureSql() in a migration, or call installChangeCapture().'
+      : 'Apply changeCaptureSql() in a migration or call installChangeCapture() for it.'),
   relatedCaptureNotInstalled: (family: string, relation: string, table: string) =>
     `Family "${family}" tracks relation "${relation}", but table "${table}" has no trigger recording its ` +
     'changes. Write the migration with `search-sync capture-migration ' +
@@ -35,8 +53,9 @@ export const messages = {
     'triggers are still installed: writers pay for them and their changes queue up. Write the migration ' +
     `again with \`search-sync capture-migration ${family}\` (it drops them) and apply it.`,
   stateNotInstalled: (schema: string) =>
-    `The search-sync state tables are missing in schema "${schema}". Apply searchSyncStateSql() in a migration ` +
-    'or call installSearchSyncState().',
+    `The search-sync state tables are missing in schema "${schema}". List \`search-sync/state-schema\` in ` +
+    "drizzle-kit's schema and run `drizzle-kit generate` then `drizzle-kit migrate`; or apply " +
+    'searchSyncStateSql() in a migration, or call installSearchSyncState().',
   invalidFamily: (family: string, problem: string) => `Family "${family}": ${problem}`,
   invalidVersion: (family: string, version: number, problem: string) =>
     `Family "${family}", version ${version}: ${problem}`,
@@ -53,9 +72,12 @@ export const messages = {
     `reconcile's sample must be a share of the key space above 0 and at most 1 (0.01 for 1 %), not ${sample}.`,
   unknownFamily: (family: string, known: readonly string[]) =>
     `No family "${family}" is declared. Declared families: ${known.join(', ') || 'none'}.`,
+  unknownVersion: (family: string, version: number, known: readonly number[]) =>
+    `Family "${family}" has no version ${version}. Its versions: ${known.join(', ') || 'none'}.`,
+  versionNotRegistered: () =>
+    'it is not registered yet: bootstrap registers it (start the application, or run sync).',
   promotionRefused: (family: string, version: number, reason: string) =>
     `Family "${family}": version ${version} cannot be promoted: ${reason}`,
-  rollbackRefused: (family: string, reason: string) => `Family "${family}": cannot roll back: ${reason}`,
   reconcileRefused: (family: string, version: number, reason: string) =>
     `Family "${family}": version ${version} cannot be reconciled: ${reason}`,
   retireRefused: (family: string, version: number, reason: string) =>
@@ -104,6 +126,10 @@ export const messages = {
         'move it, or move it back by hand.'
       : 'no version as serving (the alias was made by another deployment, or before this state was ' +
         'installed). It is left as it is: promote a version to move it.'),
+  nothingToRollBack: (family: string, serving: number | null) =>
+    `Family "${family}": nothing to roll back: no version that served before ` +
+    `${serving === null ? 'now' : `version ${serving}`} is still live. A rollback goes back one promotion ` +
+    'at a time and never forward: promote a version to move the alias forward.',
   leaseBusy: (family: string, holder: string) =>
     `Family "${family}" stayed busy (its lease is held by ${holder}); try again when its run has finished.`,
   runAbandoned: (takenOverBy: string) =>
@@ -128,6 +154,7 @@ export const messages = {
     `PostgreSQL cannot be reached (${detail}): no family can sync until it answers.`,
   healthClusterDown: (detail: string) =>
     `OpenSearch cannot be reached (${detail}): no family can sync until it answers.`,
+  healthClusterRefused: (refusal: string) => `${refusal} No family can sync until it is fixed.`,
   healthStatusUnavailable: (detail: string) => `The families' status could not be read (${detail}).`,
   healthVersionLagging: (family: string, version: number, index: string, lagSeconds: number, bound: number) =>
     `Family "${family}", version ${version} (${index}): its checkpoint has not moved for ${lagSeconds} s while ` +

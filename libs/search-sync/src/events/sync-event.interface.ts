@@ -14,6 +14,7 @@ export type SyncEvent =
   | BatchEvent
   | RunEvent
   | LeaseEvent
+  | LeaseWaitEvent
   | PartitionEvent;
 
 export type SyncObserver = (event: SyncEvent) => void;
@@ -100,6 +101,21 @@ export interface LeaseEvent {
   readonly type: 'lease';
   readonly family: string;
   readonly held: boolean;
+}
+
+/**
+ * Work that needs the family to itself (promote, rollback, retire, reconcile, replay) found its lease
+ * held by another instance and waits for it, polling, until `waitMs` has passed (then LeaseBusyError).
+ */
+export interface LeaseWaitEvent {
+  readonly type: 'lease-wait';
+  readonly family: string;
+  /** The holder's name as it stored it in the lease row. */
+  readonly heldBy: string;
+  /** When the lease runs out unless its holder renews it. */
+  readonly expiresAt: Date | null;
+  /** The longest this work waits. */
+  readonly waitMs: number;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { type ApiResponse, errors } from '@opensearch-project/opensearch';
 import { describe, expect, it } from 'vitest';
 import { familyStatus as family, versionStatus as version } from '../nest/search-sync-status.test-fixture.js';
 import { checkSearchSync, type SearchSyncHealthSource } from './search-sync.health.js';
@@ -121,6 +122,23 @@ describe('checkSearchSync', () => {
     );
     expect(refusing.healthy).toBe(false);
     expect(refusing.opensearch.status).toBe('down');
+  });
+
+  it('is down when OpenSearch refuses the credentials, naming the node, the status and what to check', async () => {
+    const unauthorized = new errors.ResponseError({
+      body: 'Unauthorized',
+      statusCode: 401,
+      headers: {},
+      meta: { connection: { url: new URL('https://admin:secret@search:9200/') } },
+    } as unknown as ApiResponse);
+    const health = await checkSearchSync(
+      source({ client: { ping: () => Promise.reject(unauthorized) } as never }),
+    );
+    const refusal =
+      "OpenSearch at https://search:9200 refused the client (401 Unauthorized): check the client's credentials " +
+      '(the `auth` of the `opensearch` option of SearchSyncModule, or the user and password in its node URL).';
+    expect(health.opensearch).toEqual({ status: 'down', message: refusal });
+    expect(health.problems).toEqual([`${refusal} No family can sync until it is fixed.`]);
   });
 
   it('is down, not hanging, when a dependency does not answer within the timeout', async () => {

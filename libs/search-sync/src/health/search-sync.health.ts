@@ -1,6 +1,9 @@
 import type { Client } from '@opensearch-project/opensearch';
 import { sql } from 'drizzle-orm';
 import type { SyncExecutor } from '../database/database.type.js';
+import { OpenSearchAuthError } from '../errors/opensearch-auth.error.js';
+import { openSearchFailure } from '../errors/opensearch-failure.util.js';
+import { SearchSyncError } from '../errors/search-sync.error.js';
 import { messages } from '../errors/search-sync.messages.js';
 import type { FamilyStatus } from '../nest/search-sync-status.interface.js';
 import type {
@@ -31,16 +34,30 @@ export async function checkSearchSync(
 ): Promise<SearchSyncHealth> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS;
   const bound = options.maxLagSeconds ?? DEFAULT_MAX_LAG_SECONDS;
+  // A cluster that answers but refuses the client's credentials is told as such, with what to check.
+  let refused: OpenSearchAuthError | null = null;
   const [postgresql, opensearch] = await Promise.all([
     probe('PostgreSQL', timeoutMs, () => source.db.execute(sql`select 1`)),
     probe('OpenSearch', timeoutMs, async () => {
-      const { body } = await source.client.ping({}, { requestTimeout: timeoutMs, maxRetries: 0 });
+      const { body } = await source.client
+        .ping({}, { requestTimeout: timeoutMs, maxRetries: 0 })
+        .catch((error: unknown) => {
+          const failure = openSearchFailure(error);
+          if (failure instanceof OpenSearchAuthError) refused = failure;
+          throw refused ?? error;
+        });
       if (body !== true) throw new Error('the ping was not answered with 200');
     }),
   ]);
   const problems: string[] = [];
   if (postgresql.status === 'down') problems.push(messages.healthDatabaseDown(postgresql.message));
-  if (opensearch.status === 'down') problems.push(messages.healthClusterDown(opensearch.message));
+  if (opensearch.status === 'down') {
+    problems.push(
+      refused
+        ? messages.healthClusterRefused(opensearch.message)
+        : messages.healthClusterDown(opensearch.message),
+    );
+  }
   let versions: VersionHealth[] = [];
   let related: RelatedHealth[] = [];
   // Without the database there is no status to read: its being down is the problem already told.
@@ -117,6 +134,8 @@ async function within<T>(what: string, timeoutMs: number, work: Promise<T>): Pro
 
 function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
+  // The library's own errors say already what their cause means.
+  if (error instanceof SearchSyncError) return error.message;
   // Drivers put the useful part (ECONNREFUSED ...) in the cause or the code.
   const code = (error as { code?: unknown }).code;
   const detail = error.message || (typeof code === 'string' ? code : error.name);

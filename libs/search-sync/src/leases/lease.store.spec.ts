@@ -37,7 +37,11 @@ describe('LeaseStore', () => {
   it('refuses another holder while the lease runs, and names the holder', async () => {
     const family = newFamily();
     leaseOf(await store.acquire(database.db, family, 'a', TTL));
-    expect(await store.acquire(database.db, family, 'b', TTL)).toEqual({ acquired: false, heldBy: 'a' });
+    expect(await store.acquire(database.db, family, 'b', TTL)).toEqual({
+      acquired: false,
+      heldBy: 'a',
+      expiresAt: expect.any(Date),
+    });
     // Other families are independent.
     expect((await store.acquire(database.db, newFamily(), 'b', TTL)).acquired).toBe(true);
   });
@@ -58,7 +62,11 @@ describe('LeaseStore', () => {
     const [{ ttl }] = await database.client<{ ttl: number }[]>`
       select extract(epoch from expires_at - now())::float8 as ttl from search_sync.leases where family = ${family}`;
     expect(ttl).toBeGreaterThan(1);
-    expect(await store.acquire(database.db, family, 'b', TTL)).toEqual({ acquired: false, heldBy: 'a' });
+    expect(await store.acquire(database.db, family, 'b', TTL)).toEqual({
+      acquired: false,
+      heldBy: 'a',
+      expiresAt: expect.any(Date),
+    });
   });
 
   it('lets another holder take over an expired lease with a higher token; the old holder can neither renew nor release it', async () => {
@@ -69,7 +77,11 @@ describe('LeaseStore', () => {
     expect(second).toEqual({ family, holder: 'b', token: first.token + 1 });
     expect(await store.renew(database.db, first, TTL)).toBe(false);
     await store.release(database.db, first);
-    expect(await store.acquire(database.db, family, 'a', TTL)).toEqual({ acquired: false, heldBy: 'b' });
+    expect(await store.acquire(database.db, family, 'a', TTL)).toEqual({
+      acquired: false,
+      heldBy: 'b',
+      expiresAt: expect.any(Date),
+    });
     expect(await store.renew(database.db, second, TTL)).toBe(true);
   });
 

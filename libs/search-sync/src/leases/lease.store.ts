@@ -12,7 +12,13 @@ export interface Lease {
 
 export type LeaseAttempt =
   | { readonly acquired: true; readonly lease: Lease }
-  | { readonly acquired: false; readonly heldBy: string };
+  | {
+      readonly acquired: false;
+      /** The holder's name as it stored it (`instanceName`, or host:pid). */
+      readonly heldBy: string;
+      /** When the lease runs out unless its holder renews it (null if the row went meanwhile). */
+      readonly expiresAt: Date | null;
+    };
 
 /**
  * One row per family in Postgres: who runs it, until when, and a token that grows with every new
@@ -37,11 +43,15 @@ export class LeaseStore {
         returning token::text as token`,
     );
     if (row) return { acquired: true, lease: { family, holder, token: Number(row.token) } };
-    const [current] = await queryRows<{ holder: string }>(
+    const [current] = await queryRows<{ holder: string; expires_at: Date | string }>(
       db,
-      sql`select holder from ${this.table} where family = ${family}`,
+      sql`select holder, expires_at from ${this.table} where family = ${family}`,
     );
-    return { acquired: false, heldBy: current?.holder ?? 'unknown' };
+    return {
+      acquired: false,
+      heldBy: current?.holder ?? 'unknown',
+      expiresAt: current ? new Date(current.expires_at) : null,
+    };
   }
 
   /**

@@ -1,6 +1,8 @@
 import type { Client } from '@opensearch-project/opensearch';
 import type { SyncDatabase } from '../database/database.type.js';
 import { LifecycleRefusedError } from '../errors/lifecycle.error.js';
+import { messages } from '../errors/search-sync.messages.js';
+import { UnknownVersionError } from '../errors/unknown-version.error.js';
 import { describeKeyRange } from '../keys/key.range.js';
 import { type IndexDefinition, restoreDeclaredSettings } from '../opensearch/index.manager.js';
 import type { ChangePosition } from '../pipeline/change-position.js';
@@ -113,7 +115,8 @@ export class VersionLifecycle {
     const stored = await this.records();
     const record = stored.get(version);
     const definition = this.definition(version);
-    if (!record) throw LifecycleRefusedError.promote(this.options.family, version, 'it is not declared.');
+    if (!record)
+      throw LifecycleRefusedError.promote(this.options.family, version, messages.versionNotRegistered());
     if (record.state === 'serving')
       throw LifecycleRefusedError.promote(this.options.family, version, 'it already serves.');
     if (record.state !== 'live') {
@@ -164,7 +167,11 @@ export class VersionLifecycle {
     return { alias: this.options.family, index: definition.index, previous };
   }
 
-  /** Points the alias back at the version that served before the current one (it stayed live). */
+  /**
+   * Points the alias back at the version that served before the current one (it stayed live). The
+   * version it leaves is no rollback target any more: a second rollback goes one promotion further back,
+   * or, with none left live, is refused ("nothing to roll back"); it never moves the alias forward.
+   */
   async rollback(
     /** Runs just before the alias moves: the lease check, so an instance that lost it moves nothing. */
     beforeSwap: () => Promise<void> = async () => {},
@@ -175,10 +182,12 @@ export class VersionLifecycle {
       .filter((v) => v.state === 'live' && v.promotedAt !== null && v.version !== serving?.version)
       .sort((a, b) => b.promotedAt!.getTime() - a.promotedAt!.getTime())[0];
     if (!previous)
-      throw LifecycleRefusedError.rollback(this.options.family, 'no earlier serving version is still live.');
+      throw LifecycleRefusedError.nothingToRollBack(this.options.family, serving?.version ?? null);
     await beforeSwap();
     await pointAlias(this.options.client, this.options.family, previous.indexName);
-    await this.options.store.promote(this.options.db, this.options.family, previous.version);
+    await this.options.store.promote(this.options.db, this.options.family, previous.version, {
+      rollBack: true,
+    });
     return { alias: this.options.family, index: previous.indexName };
   }
 
@@ -190,7 +199,8 @@ export class VersionLifecycle {
     beforeRetire: () => Promise<void> = async () => {},
   ): Promise<void> {
     const record = (await this.records()).get(version);
-    if (!record) throw LifecycleRefusedError.retire(this.options.family, version, 'it is not declared.');
+    if (!record)
+      throw LifecycleRefusedError.retire(this.options.family, version, messages.versionNotRegistered());
     if (record.state === 'serving') {
       throw LifecycleRefusedError.retire(
         this.options.family,
@@ -235,8 +245,10 @@ export class VersionLifecycle {
 
   private definition(version: number): LifecycleVersion {
     const definition = this.options.versions.find((v) => v.version === version);
-    if (!definition)
-      throw LifecycleRefusedError.promote(this.options.family, version, 'it is not declared in code.');
+    if (!definition) {
+      const declared = this.options.versions.map((v) => v.version);
+      throw new UnknownVersionError(this.options.family, version, declared);
+    }
     return definition;
   }
 }

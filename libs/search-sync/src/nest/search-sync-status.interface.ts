@@ -12,6 +12,11 @@ export interface FamilyStatus {
   readonly versions: readonly VersionStatus[];
   /** Where the alias really points, and whether that is the serving version; null if OpenSearch could not tell. */
   readonly alias: AliasStatus | null;
+  /**
+   * Why OpenSearch could not tell (it did not answer, or refused the client's credentials), as the
+   * library's message naming the node and what to check; null when it answered.
+   */
+  readonly clusterError: string | null;
   /** The last finished run of any instance (skips left out) and its outcome; `running` says if one goes on here. */
   readonly lastRun: RunRecord | null;
   /** What the exact horizon waits for, when changes wait for it. */

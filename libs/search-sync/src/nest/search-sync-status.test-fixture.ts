@@ -34,6 +34,7 @@ export const familyStatus = (
     serving: { version: 1, index: 'products_v1' },
     matches: true,
   },
+  clusterError: null,
   horizon: { horizon: 1, changesPastHorizon: 0, holder: null },
   related: { waiting: 0, oldestSeconds: null, tracked: [], optedOut: [] },
   ...overrides,

@@ -3,6 +3,7 @@ import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { IndexVersionMetadata } from '../decorators/index-version.decorator.js';
 import type { SearchIndexMetadata } from '../decorators/search-index.decorator.js';
 import { SearchSyncBootstrapError } from '../errors/bootstrap.error.js';
+import { serviceFailure } from '../errors/service-failure.util.js';
 import type { FamilyDefinition, VersionDefinition } from '../family/family.definition.js';
 import { INDEX_VERSION_METADATA, SEARCH_INDEX_METADATA } from '../search-sync.constants.js';
 import { FamilyRunner } from '../sync/family.runner.js';
@@ -72,7 +73,8 @@ export class SearchSyncExplorer implements OnModuleInit {
         const { notices } = await sync.prepare();
         for (const notice of notices) this.logger.warn(`${className}: ${notice}`);
       } catch (error) {
-        throw new SearchSyncBootstrapError(className, metadata.name, error);
+        // A service that failed is named with what it said, not with the query or request that failed.
+        throw new SearchSyncBootstrapError(className, metadata.name, serviceFailure(null, error));
       }
       this.logger.log(
         `${className}: family "${metadata.name}", versions ${sync.versions.map((v) => v.version).join(', ')}` +

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DeadLetter, DeadLetterQuery } from '../dead-letters/dead-letter.interface.js';
+import { openSearchFailure } from '../errors/opensearch-failure.util.js';
 import type { SyncObserver } from '../events/sync-event.interface.js';
 import type { VersionPlanReport } from '../plan/plan.interface.js';
 import { type PlanOptions, planVersion } from '../plan/version.plan.js';
@@ -7,6 +8,7 @@ import type { ReconcileOptions, ReconcileReport } from '../reconcile/reconcile.i
 import { type RunRecord, RunStore } from '../runs/run.store.js';
 import type { SyncResult } from '../sync/family.runner.js';
 import type { ReplayReport, RunOptions, RunRequestOptions } from '../sync/sync.interface.js';
+import { errorMessage } from '../utils/error.util.js';
 import { SEARCH_SYNC_CONTEXT } from './search-sync.constants.js';
 import type { SearchSyncContext } from './search-sync.context.js';
 import { SearchSyncRegistry } from './search-sync.registry.js';
@@ -53,10 +55,14 @@ export class SearchSyncService {
    */
   promote(family: string, version: number) {
     const { runner } = this.registry.get(family);
-    return runner.exclusive(async (fence, leaseLost) => {
-      await runner.sync.catchUp({ fence, leaseLost });
-      return runner.sync.promote(version, { fence });
-    });
+    return runner.exclusive(
+      async (fence, leaseLost) => {
+        await runner.sync.catchUp({ fence, leaseLost });
+        return runner.sync.promote(version, { fence });
+      },
+      // An unknown version is told at once, not after waiting for the lease (here and below).
+      { check: () => runner.sync.assertVersion(version, { declared: true }) },
+    );
   }
 
   /** Under the family's lease: points the alias back at the version that served before (it stayed live). */
@@ -71,7 +77,9 @@ export class SearchSyncService {
    */
   retire(family: string, version: number, options: { graceMs?: number } = {}) {
     const { runner } = this.registry.get(family);
-    return runner.exclusive((fence) => runner.sync.retire(version, options.graceMs, { fence }));
+    return runner.exclusive((fence) => runner.sync.retire(version, options.graceMs, { fence }), {
+      check: () => runner.sync.assertVersion(version),
+    });
   }
 
   /**
@@ -88,7 +96,9 @@ export class SearchSyncService {
     const { runner } = this.registry.get(family);
     const [version, how] =
       typeof versionOrOptions === 'object' ? [undefined, versionOrOptions] : [versionOrOptions, options];
-    return runner.exclusive(() => runner.sync.reconcile(version, how));
+    return runner.exclusive(() => runner.sync.reconcile(version, how), {
+      check: () => runner.sync.assertVersion(version),
+    });
   }
 
   /**
@@ -109,18 +119,26 @@ export class SearchSyncService {
   async status(family?: string): Promise<FamilyStatus[]> {
     const registrations = family ? [this.registry.get(family)] : this.registry.all();
     return Promise.all(
-      registrations.map(async ({ className, family: name, schedule, runner }) => ({
-        family: name,
-        className,
-        schedule: schedule ?? null,
-        running: runner.running,
-        versions: await runner.sync.status(),
-        // Status answers from the database when OpenSearch cannot: what it would say is left out, not made up.
-        alias: await runner.sync.aliasStatus().catch(() => null),
-        lastRun: (await this.runs.last(this.context.db, name)) ?? null,
-        horizon: await runner.sync.horizonStatus(),
-        related: await runner.sync.relatedStatus(),
-      })),
+      registrations.map(async ({ className, family: name, schedule, runner }) => {
+        const versions = await runner.sync.status();
+        // Status answers from the database when OpenSearch cannot: what it would say is left out, not
+        // made up, and why is said.
+        const cluster = await runner.sync.aliasStatus().then(
+          (alias) => ({ alias, clusterError: null }),
+          (error: unknown) => ({ alias: null, clusterError: errorMessage(openSearchFailure(error)) }),
+        );
+        return {
+          family: name,
+          className,
+          schedule: schedule ?? null,
+          running: runner.running,
+          versions,
+          ...cluster,
+          lastRun: (await this.runs.last(this.context.db, name)) ?? null,
+          horizon: await runner.sync.horizonStatus(),
+          related: await runner.sync.relatedStatus(),
+        };
+      }),
     );
   }
 
@@ -136,7 +154,9 @@ export class SearchSyncService {
   /** Under the family's lease: sends open dead letters again from the source as it is now; resolves those that succeed. */
   replay(family: string, query: Omit<DeadLetterQuery, 'family'> = {}): Promise<ReplayReport> {
     const { runner } = this.registry.get(family);
-    return runner.exclusive((fence) => runner.sync.replay(query, { fence }));
+    return runner.exclusive((fence) => runner.sync.replay(query, { fence }), {
+      check: () => runner.sync.assertVersion(query.version),
+    });
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { Client } from '@opensearch-project/opensearch';
 import { ClusterUnavailableError } from '../errors/cluster-unavailable.error.js';
 import { IndexNotOwnedError } from '../errors/index-not-owned.error.js';
+import { openSearchFailure } from '../errors/opensearch-failure.util.js';
 import type { KeyFieldType } from '../keys/key.field.js';
 import type { DatabaseLocation, StateIdentity } from '../state/state.identity.js';
 import { isRetryableRequestError } from './bulk.classify.js';
@@ -109,7 +110,9 @@ export async function checkIndexes<T extends { readonly version: number; readonl
   try {
     inspections = await Promise.all(definitions.map((d) => inspectIndex(client, d.index)));
   } catch (error) {
-    if (!isRetryableRequestError(error)) throw error;
+    // No answer at all, or a refused client: the error names the node and what to check.
+    const failure = openSearchFailure(error);
+    if (failure !== error || !isRetryableRequestError(error)) throw failure;
     throw new ClusterUnavailableError(`${(error as Error).name}: ${(error as Error).message}`, {
       cause: error,
     });

@@ -2,6 +2,7 @@ import { captureSource } from '../capture/captured.source.js';
 import { exactCapture } from '../capture/change-capture.mode.js';
 import { SourceRows } from '../capture/source.rows.js';
 import { LifecycleRefusedError } from '../errors/lifecycle.error.js';
+import { UnknownVersionError } from '../errors/unknown-version.error.js';
 import type { FamilyDefinition, VersionDefinition } from '../family/family.definition.js';
 import { versionIndexName } from '../family/family.validate.js';
 import { describeSource } from '../family/sync-source.js';
@@ -40,8 +41,11 @@ export async function planVersion(
   const stateSchema = sync.stateSchema ?? DEFAULT_STATE_SCHEMA;
   const declared = definition.versions.find((v) => v.version === version);
   if (!declared) {
-    const known = definition.versions.map((v) => v.version).join(', ');
-    throw LifecycleRefusedError.plan(family, version, `it is not declared (declared versions: ${known}).`);
+    throw new UnknownVersionError(
+      family,
+      version,
+      definition.versions.map((v) => v.version),
+    );
   }
   const stored = await new VersionStore(stateSchema).list(sync.db, family);
   const record = stored.find((v) => v.version === version);

@@ -1,14 +1,10 @@
 import type { Client } from '@opensearch-project/opensearch';
-import { sql } from 'drizzle-orm';
 import { type CapturedSource, onDatabase } from '../capture/captured.source.js';
-import { assertChangeCaptureInstalled } from '../capture/change-capture.migration.js';
 import { SourceRows } from '../capture/source.rows.js';
 import { transaction } from '../database/database.transaction.js';
 import type { SyncDatabase } from '../database/database.type.js';
-import { queryRows } from '../database/database.type.js';
 import { DefinitionChangedError } from '../errors/definition-changed.error.js';
 import { messages } from '../errors/search-sync.messages.js';
-import { StateNotInstalledError } from '../errors/state-not-installed.error.js';
 import { documentId } from '../keys/document-id.js';
 import { keyFieldType } from '../keys/key.field.js';
 import { ensureIndex } from '../opensearch/index.manager.js';
@@ -27,6 +23,7 @@ import {
 import type { StateIdentityStore } from '../state/state.identity.js';
 import { changedSample, keepsInputs, takeSample, type VersionPlan } from '../versions/version.sample.js';
 import type { VersionStore } from '../versions/version.store.js';
+import { assertFamilyInstalled } from './family.guard.js';
 import type { BootstrapReport } from './sync.interface.js';
 
 /** A declared version as bootstrap sees it, with the hash earlier library versions gave its definition. */
@@ -60,14 +57,7 @@ export interface FamilyBootstrap<T extends BootstrapTarget> {
 export async function bootstrapFamily<T extends BootstrapTarget>(
   b: FamilyBootstrap<T>,
 ): Promise<BootstrapReport> {
-  const [state] = await queryRows<{ ready: boolean }>(
-    b.db,
-    sql`select to_regclass(${`"${b.captured.stateSchema}".versions`}) is not null
-      and to_regclass(${`"${b.captured.stateSchema}".runs`}) is not null as ready`,
-  );
-  if (!state.ready) throw new StateNotInstalledError(b.captured.stateSchema);
-  if (b.captured.tombstones)
-    await assertChangeCaptureInstalled(b.db, b.captured.source, b.captured.stateSchema);
+  await assertFamilyInstalled(b.db, b.family, b.captured);
   await assertRelatedCaptureInstalled(b.db, b.family, b.captured.source, b.related.tracked);
   const built: string[] = [];
   const adopted: { index: string; meta: Record<string, unknown> }[] = [];

@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { databaseFailure } from '../errors/database-failure.util.js';
 import { LeaseBusyError } from '../errors/lease-busy.error.js';
+import { serviceFailure } from '../errors/service-failure.util.js';
 import { safeObserver } from '../events/sync-event.hub.js';
 import type { RunEvent, SyncObserver } from '../events/sync-event.interface.js';
 import { RunStore } from '../runs/run.store.js';
 import { linkedSignal } from '../utils/abort.util.js';
+import { errorMessage } from '../utils/error.util.js';
 import { FamilyLease, type FamilyLeaseOptions } from './family.lease.js';
 import type { FamilySync } from './family.sync.js';
 import type { Fence, RunReport, RunRequestOptions } from './sync.interface.js';
@@ -75,7 +76,7 @@ export class FamilyRunner {
     const run = this.runWithLease(options, ended)
       .catch((error: unknown) => {
         ended('failed');
-        throw databaseFailure(this.sync.name, error);
+        throw serviceFailure(this.sync.name, error);
       })
       .finally(() => {
         this.current = null;
@@ -87,14 +88,17 @@ export class FamilyRunner {
   /**
    * Runs `work` while holding the family's lease, so no run of any instance changes the indexes
    * meanwhile (promote, rollback, retire, reconcile, replay); `work` gets the fence for commits of its
-   * own. Waits for a run in progress, up to `waitMs`.
+   * own. Waits for a run in progress, up to `waitMs`; `check` (an unknown version) fails the work before
+   * it waits for another instance.
    */
   async exclusive<T>(
     work: (fence: Fence, leaseLost: AbortSignal) => Promise<T>,
-    waitMs = 120_000,
+    { waitMs = 120_000, check }: { waitMs?: number; check?: () => Promise<void> } = {},
   ): Promise<T> {
     const { holder } = this.options;
     const deadline = Date.now() + waitMs;
+    let checked = check === undefined;
+    let told = false;
     // While the work goes on, runs of this instance skip, as they do for a run in progress.
     const busy = { outcome: 'skipped', reason: `held by ${holder} (this instance)` } as const;
     for (;;) {
@@ -108,11 +112,21 @@ export class FamilyRunner {
         this.current = null;
       });
       try {
+        if (!checked) {
+          await check?.();
+          checked = true;
+        }
         const attempt = await this.familyLease.acquire();
         if (attempt.acquired) return await this.familyLease.hold(attempt.lease, work);
         if (Date.now() > deadline) throw new LeaseBusyError(this.sync.name, attempt.heldBy);
+        if (!told) {
+          // Once: whoever waits (an operator at the command line) learns for whom, and for how long at most.
+          const { heldBy, expiresAt } = attempt;
+          this.observe?.({ type: 'lease-wait', family: this.sync.name, heldBy, expiresAt, waitMs });
+          told = true;
+        }
       } catch (error) {
-        throw databaseFailure(this.sync.name, error);
+        throw serviceFailure(this.sync.name, error);
       } finally {
         done();
       }
@@ -142,7 +156,7 @@ export class FamilyRunner {
       .then(
         () => undefined,
         (error: unknown) => {
-          const failure = databaseFailure(this.sync.name, error);
+          const failure = serviceFailure(this.sync.name, error);
           this.options.onBackgroundError?.(failure instanceof Error ? failure : new Error(String(failure)));
         },
       )
@@ -182,13 +196,15 @@ export class FamilyRunner {
       ended(outcome);
       return { outcome: 'completed', report };
     } catch (error) {
+      // The run log says what the caller is told: the service that failed and what to check.
+      const failure = serviceFailure(family, error);
       await this.runs
         .finish(db, runId, {
           outcome: 'failed',
-          error: error instanceof Error ? error.message : String(error),
+          error: errorMessage(failure),
         })
         .catch(() => undefined);
-      throw error;
+      throw failure;
     } finally {
       dispose();
     }

@@ -11,6 +11,7 @@ import { type PartitionProgress, partitionProgress } from '../partitions/partiti
 import { type ChangePosition, comparePositions } from '../pipeline/change-position.js';
 import { SourceRanges } from '../reconcile/source-ranges.js';
 import type { VersionStore } from '../versions/version.store.js';
+import { readFailure } from './family.guard.js';
 import type {
   BackfillProgress,
   DocumentExpectation,
@@ -90,7 +91,15 @@ export class FamilyStatusReader {
     return this.counter.countAfter(lowest, (await captured.capture.bound(db)).below);
   }
 
-  async read(): Promise<VersionStatus[]> {
+  read(): Promise<VersionStatus[]> {
+    // Before the migrations the read fails on a missing table or column: the error names the migration.
+    return this.readVersions().catch(async (error: unknown) => {
+      const { db, family: name, captured } = this.s;
+      throw await readFailure({ db, name, captured }, error);
+    });
+  }
+
+  private async readVersions(): Promise<VersionStatus[]> {
     const { db, family } = this.s;
     const [checkpoints, moved, stored, letters] = await Promise.all([
       this.s.checkpoints.read(db, family),
@@ -104,7 +113,9 @@ export class FamilyStatusReader {
         const record = records.get(target.version);
         const checkpoint = checkpoints.get(target.version) ?? null;
         const state = record?.state ?? 'created';
-        const pending = await this.counter.countAfter(checkpoint);
+        // A retired version is synced no more: the changes since are not its to apply, so it lags by nothing.
+        const retired = state === 'retired';
+        const pending = retired ? 0 : await this.counter.countAfter(checkpoint);
         const deadLetters = letters.get(target.version) ?? 0;
         const backfilling = state === 'backfilling' || state === 'created';
         const caughtUp = state === 'live' || state === 'serving';

@@ -19,6 +19,7 @@ import { BatchCommitter } from './batch.committer.js';
 import { replayDeadLetters } from './dead-letter.replay.js';
 import { bootstrapFamily } from './family.bootstrap.js';
 import { createFamilyContext, type FamilyContext } from './family.context.js';
+import { assertKnownVersion } from './family.guard.js';
 import { FamilyStatusReader } from './family.status.js';
 import { reconcileVersions } from './reconcile.selection.js';
 import { RunCycle } from './run.cycle.js';
@@ -186,7 +187,8 @@ export class FamilySync {
    * Stops syncing a version and deletes its index after `graceMs`; with a `fence`, the lease is checked
    * just before the version is retired.
    */
-  retire(version: number, graceMs = 24 * 3600_000, options: Fenced = {}) {
+  async retire(version: number, graceMs = 24 * 3600_000, options: Fenced = {}) {
+    await this.assertVersion(version);
     return this.lifecycle.retire(version, graceMs, this.beforeChange(options));
   }
 
@@ -194,16 +196,19 @@ export class FamilySync {
    * Compares each live or serving version (or one) with the source as of its checkpoint, by key ranges,
    * and repairs what differs. A version still backfilling is refused: its index is not complete yet.
    */
-  reconcile(version?: number, options?: ReconcileOptions): Promise<ReconcileReport[]> {
+  async reconcile(version?: number, options?: ReconcileOptions): Promise<ReconcileReport[]> {
+    await this.assertVersion(version);
     return reconcileVersions(this.family, this.reconciler(), version, options);
   }
 
-  deadLetters(query: Omit<DeadLetterQuery, 'family'> = {}): Promise<DeadLetter[]> {
+  async deadLetters(query: Omit<DeadLetterQuery, 'family'> = {}): Promise<DeadLetter[]> {
+    await this.assertVersion(query.version);
     return this.family.deadLetters.list(this.family.db, { ...query, family: this.name });
   }
 
   /** Sends dead letters again from the source as it is now (see `dead-letter.replay.ts`). */
-  replay(query: Omit<DeadLetterQuery, 'family'> = {}, options: Fenced = {}): Promise<ReplayReport> {
+  async replay(query: Omit<DeadLetterQuery, 'family'> = {}, options: Fenced = {}): Promise<ReplayReport> {
+    await this.assertVersion(query.version);
     return replayDeadLetters(this.family, query, options);
   }
 
@@ -232,6 +237,11 @@ export class FamilySync {
   /** Changes a run from the lowest checkpoint would read now, up to the horizon (for progress and ETA). */
   pendingChanges(): Promise<number> {
     return this.statusReader.pendingChanges();
+  }
+
+  /** UnknownVersionError unless the family declares `version` or (not `declared`) its state records it. */
+  assertVersion(version: number | undefined, { declared = false } = {}): Promise<void> {
+    return assertKnownVersion(this.family, version, declared);
   }
 
   /** The lease check a lifecycle change runs just before it moves the alias or retires a version. */

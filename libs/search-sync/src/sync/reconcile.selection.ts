@@ -30,7 +30,7 @@ export async function reconcileVersions(
     throw LifecycleRefusedError.reconcile(
       name,
       version,
-      `it is ${states.get(version) ?? 'not declared'}: only live and serving versions can be reconciled.`,
+      `it is ${states.get(version) ?? 'not registered yet'}: only live and serving versions can be reconciled.`,
     );
   }
   const chosen = family.targets.filter(

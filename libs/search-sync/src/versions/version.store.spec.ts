@@ -129,11 +129,13 @@ describe('VersionStore', () => {
     expect(v1.promotedAt).toBeInstanceOf(Date);
     expect(v2.promotedAt).toBeInstanceOf(Date);
     expect(v2.promotedAt!.getTime()).toBeGreaterThanOrEqual(v1.promotedAt!.getTime());
-    // Rolling back is promoting the previous one again: it serves, with a newer stamp.
-    await store.promote(database.db, name, 1);
-    const [back] = await store.list(database.db, name);
+    // Rolling back is promoting the previous one again: it serves, with a newer stamp, and the version
+    // left loses its stamp, so the next rollback goes further back rather than forward to it.
+    await store.promote(database.db, name, 1, { rollBack: true });
+    const [back, left] = await store.list(database.db, name);
     expect(back.state).toBe('serving');
     expect(back.promotedAt!.getTime()).toBeGreaterThanOrEqual(v2.promotedAt!.getTime());
+    expect(left).toMatchObject({ state: 'live', promotedAt: null });
   });
 
   it('keeps exactly one version serving through any sequence of promotions', async () => {

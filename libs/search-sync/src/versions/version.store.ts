@@ -139,12 +139,18 @@ export class VersionStore {
       .where(and(eq(versions.family, family), eq(versions.version, version)));
   }
 
-  /** Swaps which version serves, in one transaction: the new one serves, the old ones go back to live. */
   /**
    * Makes `version` the serving one and the one serving before it live, in one transaction; only a
-   * live version can be promoted. Returns whether it was: otherwise nothing changes.
+   * live version can be promoted. Returns whether it was: otherwise nothing changes. With `rollBack`, the
+   * version left is no longer one a rollback goes back to (its `promotedAt` is cleared), so rollbacks
+   * walk back through the promotions and never forward again.
    */
-  async promote(db: SyncDatabase, family: string, version: number): Promise<boolean> {
+  async promote(
+    db: SyncDatabase,
+    family: string,
+    version: number,
+    { rollBack = false }: { rollBack?: boolean } = {},
+  ): Promise<boolean> {
     const { versions } = this.tables;
     return transaction(db, async (tx) => {
       const promoted = await tx
@@ -155,7 +161,7 @@ export class VersionStore {
       if (promoted.length === 0) return false;
       await tx
         .update(versions)
-        .set({ state: 'live', updatedAt: sql`now()` })
+        .set({ state: 'live', updatedAt: sql`now()`, ...(rollBack ? { promotedAt: null } : {}) })
         .where(
           and(eq(versions.family, family), eq(versions.state, 'serving'), ne(versions.version, version)),
         );
