@@ -36,8 +36,9 @@ async function installedVersion(app: string, name: string): Promise<string> {
 /** The peers' declared ranges and resolved versions as a Markdown table, and what else the run used. */
 async function testedVersions({ app, library, env }: ConsumerApp, tools: readonly string[]): Promise<string> {
   const rows = [['peer', 'declared range', 'resolved']];
+  // A pipe inside a cell ends it in Markdown, even in a code span: `^3.4.0 \|\| ^4.0.0`.
   for (const [name, range] of Object.entries(library.peerDependencies ?? {}))
-    rows.push([`\`${name}\``, `\`${range}\``, await installedVersion(app, name)]);
+    rows.push([`\`${name}\``, `\`${range.replaceAll('|', '\\|')}\``, await installedVersion(app, name)]);
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
   const line = (cells: string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
   const table = [line(rows[0]), line(widths.map((w) => '-'.repeat(w))), ...rows.slice(1).map(line)];

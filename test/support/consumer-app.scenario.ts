@@ -127,7 +127,7 @@ export function describeConsumerApp(title: string, install: ConsumerInstall): vo
       expect(table).toMatch(new RegExp(`1\\s+${family}_v1\\s+serving`));
     });
 
-    it('runs the family on its schedule: inserts, updates and hard deletes reach OpenSearch; stops on SIGTERM', async () => {
+    it('runs the family on its schedule: inserts, updates and hard deletes reach OpenSearch, a row inserted while it runs is searchable; stops on SIGTERM', async () => {
       await database.client`update books set title = 'Changed ' || id where id % 10 = 0`;
       await database.client`delete from books where id % 10 = 1`;
       await database.client`insert into books (title, author, year) values ('Added', 'Author A', 2024)`;
@@ -147,6 +147,18 @@ export function describeConsumerApp(title: string, install: ConsumerInstall): vo
       const expected = await expectedDocuments();
       expect(expected.size).toBe(BOOKS - BOOKS / 10 + 1);
       await eventually(async () => expect(await readAll(client, family)).toEqual(expected));
+
+      // A row inserted while the application runs is found by a search through the family's alias.
+      const [{ id }] = await database.client`insert into books (title, author, year)
+        values ('Inserted while running', 'Author B', 2025) returning id`;
+      await eventually(async () => {
+        await client.indices.refresh({ index: family });
+        const { body } = await client.search({
+          index: family,
+          body: { query: { match: { title: 'inserted running' } } },
+        });
+        expect(body.hits.hits.map((hit) => hit._id)).toEqual([String(id)]);
+      });
       child.kill('SIGTERM');
       expect({ code: await exited, printed }).toEqual({
         code: 0,
