@@ -69,8 +69,8 @@ describe('a database that fails mid-run', () => {
     expect(terminated).toBeGreaterThan(0);
     // The driver gets a moment to misbehave (postgres.js writes to a closed socket on a later tick).
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    // postgres.js 3.4.9 throws from a timer when a statement is written to a reserved connection the server
-    // closed (porsager/postgres#1208, unreleased fix): the library never writes to a transaction whose
+    // postgres.js 3.4 throws from a timer when a statement is written to a reserved connection the server
+    // closed (porsager/postgres#1208, not fixed in 3.x): the library never writes to a transaction whose
     // connection was lost, so nothing escapes, that TypeError included.
     expect(escaped).toEqual([]);
     await killer.end();

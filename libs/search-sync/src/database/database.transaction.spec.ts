@@ -44,7 +44,7 @@ describe('transaction', () => {
     expect(await queryRows(database.db, sql`select n from t order by n`)).toEqual([{ n: 1 }]);
   });
 
-  // postgres.js 3.4.9 writes the rollback to a connection the server already closed, from a timer: an
+  // postgres.js 3.4 writes the rollback to a connection the server already closed, from a timer: an
   // uncaught TypeError (porsager/postgres#1208). The work below fails a while after its backend died,
   // which makes the driver take that path every time.
   it('fails with a connection error and lets nothing escape when its backend is terminated', async () => {

@@ -8,10 +8,11 @@ const CLOSE_GRACE_MS = 5_000;
 
 /**
  * `db.transaction(work)`, except that work which fails because its connection is gone never has its
- * rollback written to that connection. postgres.js 3.4.9 (the newest release) writes such a rollback from
- * a timer onto the closed socket and throws an uncaught TypeError that would crash the host application
- * (porsager/postgres#1208). postgres.js rejects the transaction itself when its connection closes; once it
- * has, the failed work is left unsettled (nothing holds it, so it is collected) instead of rolling back.
+ * rollback written to that connection. postgres.js 3.4 (3.4.10, the last 3.x, too) writes such a rollback
+ * from a timer onto the closed socket and throws an uncaught TypeError that would crash the host
+ * application (porsager/postgres#1208); 4.x writes none. Both reject the transaction itself when its
+ * connection closes; once it has, the failed work is left unsettled (nothing holds it, so it is collected)
+ * instead of rolling back.
  * A driver that does not reject on close (node-postgres, PGlite) gets the ordinary rollback after a grace.
  */
 export async function transaction<T>(

@@ -25,7 +25,7 @@ export async function createStateTestDatabase(
   const client = postgres(url.toString(), { max: 4, onnotice: () => {} });
   const db = drizzle(client);
   const drop = async () => {
-    // A connection whose backend a spec terminated never finishes ending in postgres.js 3.4.9.
+    // A connection whose backend a spec terminated never finishes ending in postgres.js 3.4.
     await client.end({ timeout: 5 });
     await admin.unsafe(`drop database if exists ${name} with (force)`);
     await admin.end();
