@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # npm run test:driver -- <version>: the test files that touch the database driver (change capture, wake on
-# commit, terminated and cut connections, long transactions, a transaction whose backend dies) with another
-# postgres.js release than the lockfile's, e.g. `3.4.10` (the peer range takes 3.4 and 4). The release is
-# installed into node_modules without saving (package.json and package-lock.json stay as they are), and the
-# lockfile's release is put back whatever happens. Exits with the tests' status, or 1 if the restore failed.
+# commit, terminated and cut connections, long transactions, a transaction whose backend dies, the driver's
+# errors for a connection that cannot be made) with another postgres.js release than the lockfile's, e.g.
+# `3.4.10` (the peer range takes 3.4 and 4). The release is installed into node_modules without saving
+# (package.json and package-lock.json stay as they are), and the lockfile's release is put back whatever
+# happens. Exits with the tests' status, or 1 if the restore failed.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 version="${1:?usage: scripts/test-driver.sh <postgres.js version, e.g. 3.4.10> [extra vitest arguments]}"
@@ -18,6 +19,7 @@ FILES=(
   test/pipeline.e2e-spec.ts
   test/faults.e2e-spec.ts
   test/health.e2e-spec.ts
+  test/cli-errors.e2e-spec.ts
 )
 
 # postgres.js 4's exports do not include its package.json: read the file.
