@@ -16,7 +16,7 @@ const watermark = { changeKey: 41, key: [''], pending: [7, 41] };
 const ranges = [
   { after: null, upTo: ['g'] },
   { after: ['g'], upTo: ['p'] },
-  { after: ['p'], upTo: null },
+  { after: ['p'], upTo: ['z'] },
 ];
 
 describe('PartitionStore', () => {
@@ -55,6 +55,8 @@ describe('PartitionStore', () => {
     expect(taken.map((c) => c.partition).sort()).toEqual([0, 1, 2]);
     expect(taken.every((c) => c.token === 1 && c.cursor === null)).toBe(true);
     expect(taken.find((c) => c.partition === 1)!.range).toEqual(ranges[1]);
+    // Each claim carries its plan's watermark: the partition reads the rows as they stood there.
+    for (const claim of taken) expect(claim.watermark).toEqual(watermark);
     expect(await store.claim(database.db, family, [2], 'f', TTL)).toBeNull();
   });
 

@@ -90,7 +90,8 @@ export class PartitionWorker {
       guard.check();
       this.tell(claim, 'bulk');
     });
-    const read = (after: PartitionClaim['cursor']) => this.rows.readKeyRange(claim.range, after, pageSize);
+    const read = (after: PartitionClaim['cursor']) =>
+      this.rows.readKeyRange(claim.range, after, pageSize, claim.watermark);
     let page = await read(claim.cursor);
     for (;;) {
       const last = page.length < pageSize;
