@@ -1,10 +1,11 @@
 import type { Client } from '@opensearch-project/opensearch';
-import { FamilySync } from 'search-sync';
+import { FamilySync, type VersionStatus } from 'search-sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCatalog } from '../src/catalog/catalog.seed.js';
 import { productsFamily, productsV1, productsV2 } from '../src/catalog/products.family.js';
 import { startAppender } from './support/append.writer.js';
 import { expectVersionsMatchSource } from './support/catalog.expect.js';
+import { writeRandomly } from './support/catalog.writers.js';
 import { eventually } from './support/eventually.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { createClient, deleteIndexes, uniqueName } from './support/test-opensearch.js';
@@ -44,7 +45,9 @@ describe('partitioned backfill of a table that keeps growing', () => {
     };
     const sync = new FamilySync(definition, { db: database.db, client, batchSize: 100 });
     await sync.prepare();
-    return { family, sync };
+    // Another reader of the same state, as another process's status would be.
+    const observer = new FamilySync(definition, { db: database.db, client, batchSize: 100 });
+    return { family, sync, observer };
   };
 
   const partitions = { holder: 'lead', claimTtlMs: CLAIM_TTL_MS };
@@ -104,5 +107,63 @@ describe('partitioned backfill of a table that keeps growing', () => {
       expect(rows).toBeLessThanOrEqual(SEEDED);
     }
     await expectCaughtUp(family, sync);
+  });
+
+  it('status().backfill.done never goes back while writes arrive, across the merge', async () => {
+    const { family, sync, observer } = await newFamily();
+    // One reader, one status at a time: the samples are in the order they were read.
+    const samples: (VersionStatus['backfill'] | null)[][] = [];
+    let queue: Promise<unknown> = Promise.resolve();
+    const sample = () => {
+      const read = queue.then(async () => {
+        samples.push((await observer.status()).map((v) => v.backfill));
+      });
+      queue = read;
+      return read;
+    };
+    let polling = true;
+    const poller = (async () => {
+      while (polling) await sample();
+    })();
+    background.push({
+      async halt() {
+        polling = false;
+        await poller.catch(() => undefined);
+      },
+    });
+    await leadSteps(sync);
+    let stop!: () => void;
+    const stopped = new Promise<void>((resolve) => {
+      stop = resolve;
+    });
+    const writer = writeRandomly(database.client, { until: stopped, seed: 26, pauseMs: 10 });
+    background.push({
+      async halt() {
+        stop();
+        await writer.catch(() => undefined);
+      },
+    });
+    await workPartitions(sync);
+    // Rows the partitions have read are written again before the merge: the stream applies them again.
+    await database.client`update products set title = 'Written after its partition' where id between 11 and 300`;
+    await sample();
+    await leadSteps(sync);
+    expect(await merged(family)).toBe(true);
+    // Merged, not caught up yet (no stream has run): what status says between the two.
+    await sample();
+    stop();
+    await writer;
+    await expectCaughtUp(family, sync);
+    polling = false;
+    await poller;
+
+    for (const version of [0, 1]) {
+      const progress = samples.map((s) => s[version]).filter((b) => b !== null && b !== undefined);
+      expect(progress.some((b) => b.partitions !== null)).toBe(true);
+      expect(progress.some((b) => b.partitions === null)).toBe(true);
+      const done = progress.map((b) => b.done);
+      const backwards = done.flatMap((d, i) => (i > 0 && d < done[i - 1] ? [[done[i - 1], d]] : []));
+      expect({ version, backwards }).toEqual({ version, backwards: [] });
+    }
   });
 });

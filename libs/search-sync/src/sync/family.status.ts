@@ -1,13 +1,13 @@
 import type { Client } from '@opensearch-project/opensearch';
-import type { CapturedSource } from '../capture/captured.source.js';
+import { type CapturedSource, inSnapshot } from '../capture/captured.source.js';
 import { ChangeCounter } from '../capture/change.counter.js';
 import { horizonHolder } from '../capture/horizon.inspect.js';
 import type { CheckpointStore } from '../checkpoints/checkpoint.store.js';
 import type { SyncDatabase } from '../database/database.type.js';
 import type { DeadLetterStore } from '../dead-letters/dead-letter.store.js';
 import { WHOLE_KEY_SPACE } from '../keys/key.range.js';
-import type { BackfillPlanStore } from '../partitions/backfill-plan.store.js';
-import { type PartitionProgress, partitionProgress } from '../partitions/partition.progress.js';
+import type { BackfillPlan, BackfillPlanStore, PartitionRecord } from '../partitions/backfill-plan.store.js';
+import { partitionedDone, partitionProgress } from '../partitions/partition.progress.js';
 import { type ChangePosition, comparePositions } from '../pipeline/change-position.js';
 import { SourceRanges } from '../reconcile/source-ranges.js';
 import type { VersionStore } from '../versions/version.store.js';
@@ -49,6 +49,9 @@ export interface StatusSources {
 }
 
 type Target = StatusSources['targets'][number];
+
+/** A version's partitioned backfill: its plan and the family's partitions. */
+type PartitionedPlan = { readonly plan: BackfillPlan; readonly partitions: readonly PartitionRecord[] };
 
 const secondsSince = (date: Date | null | undefined) =>
   date ? Math.max(0, Math.round((Date.now() - date.getTime()) / 1000)) : 0;
@@ -100,48 +103,70 @@ export class FamilyStatusReader {
   }
 
   private async readVersions(): Promise<VersionStatus[]> {
-    const { db, family } = this.s;
-    const [checkpoints, moved, stored, letters] = await Promise.all([
-      this.s.checkpoints.read(db, family),
-      this.s.checkpoints.lastMoved(db, family),
-      this.s.versions.list(db, family),
-      this.s.deadLetters.countOpen(db, family),
-    ]);
-    const records = new Map(stored.map((v) => [v.version, v]));
+    // The state on one snapshot: a read spanning a merge would otherwise see the checkpoint from before
+    // it and the plan from after it (neither partitions nor a checkpoint: no progress at all).
+    const versions = await inSnapshot(this.s.captured, (source) => this.readState(source));
     return Promise.all(
-      this.s.targets.map(async (target): Promise<VersionStatus> => {
-        const record = records.get(target.version);
-        const checkpoint = checkpoints.get(target.version) ?? null;
-        const state = record?.state ?? 'created';
-        // A retired version is synced no more: the changes since are not its to apply, so it lags by nothing.
-        const retired = state === 'retired';
-        const pending = retired ? 0 : await this.counter.countAfter(checkpoint);
-        const deadLetters = letters.get(target.version) ?? 0;
-        const backfilling = state === 'backfilling' || state === 'created';
-        const caughtUp = state === 'live' || state === 'serving';
+      versions.map(async ({ target, record, deadLetters, ...status }): Promise<VersionStatus> => {
+        const caughtUp = status.state === 'live' || status.state === 'serving';
         const { documents, expected } = caughtUp
-          ? await this.checkDocuments(target, checkpoint, deadLetters)
+          ? await this.checkDocuments(target, status.checkpoint, deadLetters)
           : { documents: await this.count(target.index), expected: null };
         return {
           version: target.version,
           index: target.index,
-          state,
-          checkpoint,
-          pendingChanges: pending,
+          ...status,
           // A backfilling version lacks every change since the start of time: its lag is its age, not
           // the time since its checkpoint last moved (it has none, or moves all the time).
-          lagSeconds: backfilling
+          lagSeconds: status.backfill
             ? secondsSince(record?.createdAt)
-            : pending === 0
+            : status.pendingChanges === 0
               ? 0
-              : secondsSince(moved.get(target.version)),
+              : secondsSince(record?.moved),
           documents,
           expectedDocuments: expected,
           deadLetters,
-          backfill: backfilling ? await this.backfillProgress(target.version, pending) : null,
         };
       }),
     );
+  }
+
+  /** What status reads from PostgreSQL, per version, through `source` (one snapshot of it). */
+  private async readState(source: CapturedSource) {
+    const { family, backfillPlans } = this.s;
+    const { db } = source;
+    const counter = new ChangeCounter(source);
+    const [checkpoints, moved, stored, letters, plans, partitions] = await Promise.all([
+      this.s.checkpoints.read(db, family),
+      this.s.checkpoints.lastMoved(db, family),
+      this.s.versions.list(db, family),
+      this.s.deadLetters.countOpen(db, family),
+      backfillPlans?.readPlans(db, family) ?? new Map<number, BackfillPlan>(),
+      backfillPlans?.list(db, family) ?? [],
+    ]);
+    const records = new Map(stored.map((v) => [v.version, v]));
+    const versions = [];
+    for (const target of this.s.targets) {
+      const record = records.get(target.version);
+      const checkpoint = checkpoints.get(target.version) ?? null;
+      const state = record?.state ?? 'created';
+      // A retired version is synced no more: the changes since are not its to apply, so it lags by nothing.
+      const pending = state === 'retired' ? 0 : await counter.countAfter(checkpoint);
+      const backfilling = state === 'backfilling' || state === 'created';
+      const plan = plans.get(target.version);
+      versions.push({
+        target,
+        record: record && { createdAt: record.createdAt, moved: moved.get(target.version) },
+        state,
+        checkpoint,
+        pendingChanges: pending,
+        deadLetters: letters.get(target.version) ?? 0,
+        backfill: backfilling
+          ? await this.backfillProgress(target.version, pending, counter, plan && { plan, partitions })
+          : null,
+      });
+    }
+    return versions;
   }
 
   /** Documents in the index, or null if OpenSearch could not tell; `refresh` first makes it a count as of now. */
@@ -187,24 +212,29 @@ export class FamilyStatusReader {
   /**
    * How far a backfill is. Done is what it has applied: a write to a row it already passed moves that row
    * after its checkpoint, which adds work (total grows) but does not undo any, so done never goes back
-   * in this process; total is done plus the changes still pending.
+   * in this process; total is done plus the changes still pending. A partitioned backfill's done is its
+   * partitions' rows, then, from the merge, those and what the stream applied since the watermark.
    */
-  private async backfillProgress(version: number, pending: number): Promise<BackfillProgress> {
-    const partitioned = await this.partitionProgress(version);
-    if (partitioned) {
-      // Before the merge the version has no checkpoint: the partitions' rows are its progress.
-      const { rows, estimatedRows, rowsPerSecond, etaSeconds } = partitioned;
-      return {
-        done: rows,
-        total: Math.max(rows, estimatedRows),
-        rowsPerSecond,
-        etaSeconds,
-        partitions: partitioned,
-      };
-    }
-    const all = await this.counter.countAfter(null);
-    const done = Math.max(0, all - pending, this.reported.get(version) ?? 0);
+  private async backfillProgress(
+    version: number,
+    pending: number,
+    counter: ChangeCounter,
+    partitioned?: PartitionedPlan,
+  ): Promise<BackfillProgress> {
+    const done = Math.max(
+      0,
+      partitioned
+        ? await this.partitionedDone(partitioned, pending, counter)
+        : (await counter.countAfter(null)) - pending,
+      this.reported.get(version) ?? 0,
+    );
     this.reported.set(version, done);
+    if (partitioned && partitioned.plan.mergedAt === null) {
+      // Before the merge the version has no checkpoint: the partitions are its progress.
+      const progress = partitionProgress(partitioned.plan, partitioned.partitions);
+      const { estimatedRows, rowsPerSecond, etaSeconds } = progress;
+      return { done, total: Math.max(done, estimatedRows), rowsPerSecond, etaSeconds, partitions: progress };
+    }
     const backfill = this.s.backfill();
     const current = backfill?.versions.includes(version) ? backfill : null;
     const seconds = current ? (Date.now() - current.started) / 1000 : 0;
@@ -218,12 +248,13 @@ export class FamilyStatusReader {
     };
   }
 
-  /** The version's partitioned backfill, if it has one that has not merged yet. */
-  private async partitionProgress(version: number): Promise<PartitionProgress | null> {
-    const { backfillPlans } = this.s;
-    if (!backfillPlans) return null;
-    const plan = (await backfillPlans.readPlans(this.s.db, this.s.family)).get(version);
-    if (!plan || plan.mergedAt !== null) return null;
-    return partitionProgress(plan, await backfillPlans.list(this.s.db, this.s.family));
+  /** A partitioned backfill's done: its partitions' rows, and from the merge what the stream applied since. */
+  private async partitionedDone(
+    { plan, partitions }: PartitionedPlan,
+    pending: number,
+    counter: ChangeCounter,
+  ): Promise<number> {
+    const afterWatermark = plan.mergedAt ? await counter.countAfter(plan.watermark) : 0;
+    return partitionedDone(plan, partitions, afterWatermark, pending);
   }
 }
