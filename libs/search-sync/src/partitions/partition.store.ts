@@ -124,6 +124,23 @@ export class PartitionStore {
     return moved.length > 0;
   }
 
+  /**
+   * Bounds how long the transaction `tx`, one of a claim's own, may keep its partition's row locked should
+   * its holder stall inside it (SIGSTOP, a long pause, a frozen VM): claims skip locked rows, so until the
+   * holder woke nobody could take the partition over, its claim expired or not. A stalled client leaves
+   * its transaction idle: PostgreSQL ends the session once it has been idle longer than `ms`
+   * (`idle_in_transaction_session_timeout`) and cancels a statement that runs longer (`statement_timeout`);
+   * the transaction rolls back and the row is free. (`lock_timeout` bounds waiting for a lock, not holding
+   * one; `transaction_timeout` needs PostgreSQL 17.)
+   */
+  async boundHold(tx: SyncExecutor, ms: number): Promise<void> {
+    const limit = String(Math.max(1, Math.round(ms)));
+    await tx.execute(
+      sql`select set_config('idle_in_transaction_session_timeout', ${limit}, true),
+        set_config('statement_timeout', ${limit}, true)`,
+    );
+  }
+
   /** Marks the claimed partition done, if its token is current; done is final. */
   async finish(db: SyncExecutor, claim: PartitionClaim): Promise<boolean> {
     const rows = await queryRows(

@@ -18,6 +18,14 @@ export interface PartitionWork {
   readonly signal?: AbortSignal;
 }
 
+/**
+ * How long, as a share of the claim's TTL, a cursor commit may keep its partition's row locked (see
+ * `PartitionStore.boundHold`). The last renewal committed at most TTL/3 before a holder stalls, so its
+ * claim runs out no sooner than 2/3 TTL later: half the TTL frees the row before that, and a frozen holder
+ * is taken over when a dead one would be, while a live one still has half a TTL inside one commit.
+ */
+const HOLD_SHARE = 0.5;
+
 /** Who works partitions when a run does not say: this process, with 30 s claims. */
 export const DEFAULT_PARTITION_WORK: Pick<PartitionWork, 'holder' | 'claimTtlMs'> = {
   holder: `${hostname()}:${process.pid}`,
@@ -101,6 +109,7 @@ export class PartitionWorker {
       const letters = await this.load(page, target, loader, guard);
       await guard.confirm(() =>
         transaction(db, async (tx) => {
+          await this.store.boundHold(tx, work.claimTtlMs * HOLD_SHARE);
           const moved =
             page.length === 0 ||
             (await this.store.advance(
