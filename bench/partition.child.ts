@@ -20,12 +20,17 @@ export interface PartitionChildReport {
   readonly steps: PartitionWorkSeconds;
 }
 
-/** Keeps this thread busy for `ms` on its own clock: a CPU-bound transform of that cost. */
+/**
+ * Spends `ms` of CPU time (this process's, by `process.cpuUsage`): a CPU-bound transform of that cost.
+ * Not wall time: on a busy machine a wall-clock spin is preempted and costs the core less than it says.
+ */
 function spin(ms: number): void {
-  const until = performance.now() + ms;
-  let spins = 0;
-  while (performance.now() < until) spins++;
-  if (spins < 0) throw new Error('unreachable: keeps the loop from being optimised away');
+  const start = process.cpuUsage();
+  let used = 0;
+  while (used < ms * 1000) {
+    const { user, system } = process.cpuUsage(start);
+    used = user + system;
+  }
 }
 
 const USAGE = `One instance of a partitioned backfill of a new family's version 2 (prints "ready", then a report):

@@ -4,19 +4,21 @@ import { fileURLToPath } from 'node:url';
 import type { BenchCase, BenchContext, CaseResult } from '../bench.case.js';
 import { type Dataset, deleteBenchIndexes } from '../bench.environment.js';
 import { familyName } from '../bench.families.js';
-import { formatNumber, formatShare } from '../bench.format.js';
-import { round, sum } from '../bench.stats.js';
+import { formatNumber } from '../bench.format.js';
+import { describeInstance, partitionTables, runResults } from '../bench.partitions-report.js';
 import type { PartitionChildReport } from '../partition.child.js';
 
 const CHILD = fileURLToPath(new URL('../partition.child.js', import.meta.url));
 const CLAIM_TTL_MS = 5000;
 const ROWS_PER_PARTITION = 5000;
-/** The slow variant's transform: CPU-bound, this many milliseconds a row. */
+/** The slow variant's transform: CPU-bound, this many milliseconds of CPU a row. */
 const SLOW_TRANSFORM_MS = 1;
-/** Rows the slow variant backfills at most (one instance takes SLOW_TRANSFORM_MS a row of them). */
-const SLOW_ROWS = 10_000;
-/** Where a worker's time goes, as the library reports it; an instance's other time it waited. */
-const STEPS = ['reading', 'transforming', 'loading', 'committing', 'claiming'] as const;
+/**
+ * The slow variant: rows at most (one instance spends SLOW_TRANSFORM_MS of CPU on each), partitions
+ * small enough that three instances all get some, and claims that outlast a page's transform (1,000 rows,
+ * a second of CPU, several seconds on a loaded machine: the claim is renewed between pages, not during one).
+ */
+const SLOW = { rows: 10_000, rowsPerPartition: 1000, claimTtlMs: 20_000 };
 
 interface Instance {
   readonly child: ChildProcess;
@@ -29,15 +31,20 @@ async function startInstance(
   family: string,
   holder: string,
   role: 'lead' | 'worker',
-  transformMs: number,
+  variant: { readonly transformMs: number; readonly rowsPerPartition: number; readonly claimTtlMs: number },
 ) {
   const child = spawn(
     process.execPath,
     [
       CHILD,
       ...['--database-url', dataset.url, '--family', family, '--holder', holder, '--role', role],
-      ...['--rows-per-partition', String(ROWS_PER_PARTITION), '--claim-ttl-ms', String(CLAIM_TTL_MS)],
-      ...['--transform-ms', String(transformMs)],
+      ...[
+        '--rows-per-partition',
+        String(variant.rowsPerPartition),
+        '--claim-ttl-ms',
+        String(variant.claimTtlMs),
+      ],
+      ...['--transform-ms', String(variant.transformMs)],
     ],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
@@ -75,13 +82,17 @@ async function backfill(
   options: { readonly kill?: boolean; readonly transformMs?: number } = {},
 ) {
   const { kill = false, transformMs = 0 } = options;
-  const family = familyName(ctx.runId, 'parts', count, kill ? 'kill' : transformMs > 0 ? 'slow' : 'run');
+  const slow = transformMs > 0;
+  const family = familyName(ctx.runId, 'parts', count, kill ? 'kill' : slow ? 'slow' : 'run');
+  const variant = slow
+    ? { transformMs, rowsPerPartition: SLOW.rowsPerPartition, claimTtlMs: SLOW.claimTtlMs }
+    : { transformMs, rowsPerPartition: ROWS_PER_PARTITION, claimTtlMs: CLAIM_TTL_MS };
   const instances: Instance[] = [];
   try {
     // The lead bootstraps the family first, so the workers find its version registered.
-    instances.push(await startInstance(dataset, family, 'lead', 'lead', transformMs));
+    instances.push(await startInstance(dataset, family, 'lead', 'lead', variant));
     for (let i = 1; i < count; i++)
-      instances.push(await startInstance(dataset, family, `worker-${i}`, 'worker', transformMs));
+      instances.push(await startInstance(dataset, family, `worker-${i}`, 'worker', variant));
     const started = performance.now();
     for (const { child } of instances) child.stdin?.write('go\n');
     let takeoverMs: number | null = null;
@@ -114,57 +125,6 @@ async function backfill(
   }
 }
 
-/** A run's result, and one per instance: its rows/s, CPU, and where its time went (shares of its wall time). */
-function runResults(
-  variant: string,
-  count: number,
-  rows: number,
-  seconds: number,
-  reports: readonly PartitionChildReport[],
-): CaseResult[] {
-  const run: CaseResult = {
-    case: 'partitions',
-    kind: 'run',
-    variant,
-    instances: count,
-    rows,
-    seconds: round(seconds, 2),
-    rowsPerSecond: Math.round(rows / seconds),
-    takeoverMs: null,
-  };
-  return [
-    run,
-    ...reports.map((r): CaseResult => {
-      const busy = sum(STEPS.map((step) => r.steps[step]));
-      return {
-        case: 'partitions',
-        kind: 'instance',
-        variant,
-        instances: count,
-        holder: r.holder,
-        rows: r.rows,
-        rowsPerSecond: Math.round(r.rows / r.seconds),
-        cpuCores: round(r.cpuSeconds / r.seconds, 2),
-        ...Object.fromEntries(STEPS.map((step) => [`${step}Share`, round(r.steps[step] / r.seconds, 3)])),
-        waitingShare: round(Math.max(0, 1 - busy / r.seconds), 3),
-        // What each step costs a row, in this instance (the model in BENCHMARKS.md starts from these).
-        ...Object.fromEntries(
-          STEPS.map((step) => [
-            `${step}MsPer1k`,
-            r.rows > 0 ? round((r.steps[step] / r.rows) * 1e6, 1) : null,
-          ]),
-        ),
-      };
-    }),
-  ];
-}
-
-const describeInstance = (r: CaseResult) =>
-  `${r.holder} ${formatNumber(Number(r.rowsPerSecond))} rows/s, ${formatNumber(Number(r.cpuCores), 2)} cores; ` +
-  [...STEPS, 'waiting' as const]
-    .map((step) => `${step} ${formatShare(Number(r[`${step}Share`]))}`)
-    .join(', ');
-
 /**
  * Partitioned backfill (issues 17, 26): rows/s of a new version's backfill with 1, 2 and 3 instances
  * (processes) on the same data, each instance's rows/s, CPU and where its time went (reading,
@@ -177,7 +137,7 @@ export const partitionsCase: BenchCase = {
 
   async run(ctx) {
     const rows = ctx.config.migration.rows;
-    const slowRows = Math.min(rows, SLOW_ROWS);
+    const slowRows = Math.min(rows, SLOW.rows);
     const datasets = {
       plain: await ctx.env.dataset(`search_sync_bench_rows_${rows}`, rows, ctx.log),
       slow: await ctx.env.dataset(`search_sync_bench_rows_${slowRows}`, slowRows, ctx.log),
@@ -208,46 +168,10 @@ export const partitionsCase: BenchCase = {
   },
 
   tables(results) {
-    const of = (kind: string) => results.filter((r) => r.kind === kind);
-    const share = (r: CaseResult, step: string) => formatShare(Number(r[`${step}Share`]));
-    return [
-      {
-        title:
-          'Partitioned backfill: instances and rows/s (plain transform, and a CPU-bound one); takeover after SIGKILL',
-        headers: ['transform', 'instances', 'rows', 'seconds', 'rows/s', 'takeover (ms)'],
-        rows: [...of('run'), ...of('takeover')].map((r) => [
-          r.kind === 'takeover' ? 'plain' : String(r.variant),
-          String(r.instances),
-          String(r.rows),
-          r.seconds === undefined ? '' : String(r.seconds),
-          r.rowsPerSecond === undefined ? '' : String(r.rowsPerSecond),
-          r.takeoverMs === null || r.takeoverMs === undefined ? '' : String(r.takeoverMs),
-        ]),
-        note: `Partitions of ${ROWS_PER_PARTITION} rows, claims of ${CLAIM_TTL_MS} ms; one lead (plans, merges, catches up) and workers; the slow transform spins ${SLOW_TRANSFORM_MS} ms a row.`,
-      },
-      {
-        title: "Partitioned backfill: where each instance's time went (shares of its wall time)",
-        headers: ['transform', 'instances', 'instance', 'rows/s', 'CPU (cores)', ...STEPS, 'waiting'],
-        rows: of('instance').map((r) => [
-          String(r.variant),
-          String(r.instances),
-          String(r.holder),
-          String(r.rowsPerSecond),
-          String(r.cpuCores),
-          ...[...STEPS, 'waiting'].map((step) => share(r, step)),
-        ]),
-        note: 'Reading counts only the wait left after the read-ahead; loading is the bulk requests (bodies built, answers awaited); waiting is the rest: partitions others held, and in the lead planning, merging and the stream.',
-      },
-      {
-        title: 'Partitioned backfill: what each step cost an instance, ms per 1,000 rows',
-        headers: ['transform', 'instances', 'instance', ...STEPS],
-        rows: of('instance').map((r) => [
-          String(r.variant),
-          String(r.instances),
-          String(r.holder),
-          ...STEPS.map((step) => String(r[`${step}MsPer1k`] ?? '')),
-        ]),
-      },
-    ];
+    return partitionTables(
+      results,
+      `Partitions of ${ROWS_PER_PARTITION} rows, claims of ${CLAIM_TTL_MS} ms; one lead (plans, merges, catches up) and workers. ` +
+        `Slow: the transform spends ${SLOW_TRANSFORM_MS} ms of CPU a row, partitions of ${SLOW.rowsPerPartition} rows, claims of ${SLOW.claimTtlMs} ms.`,
+    );
   },
 };
