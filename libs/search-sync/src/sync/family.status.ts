@@ -6,26 +6,13 @@ import type { CheckpointStore } from '../checkpoints/checkpoint.store.js';
 import type { SyncDatabase } from '../database/database.type.js';
 import type { DeadLetterStore } from '../dead-letters/dead-letter.store.js';
 import { WHOLE_KEY_SPACE } from '../keys/key.range.js';
-import type { BackfillPlan, BackfillPlanStore, PartitionRecord } from '../partitions/backfill-plan.store.js';
-import { partitionedDone, partitionProgress } from '../partitions/partition.progress.js';
+import type { BackfillPlan, BackfillPlanStore } from '../partitions/backfill-plan.store.js';
 import { type ChangePosition, comparePositions } from '../pipeline/change-position.js';
 import { SourceRanges } from '../reconcile/source-ranges.js';
 import type { VersionStore } from '../versions/version.store.js';
+import { type BackfillInProcess, BackfillProgressReader } from './backfill-progress.reader.js';
 import { readFailure } from './family.guard.js';
-import type {
-  BackfillProgress,
-  DocumentExpectation,
-  HorizonStatus,
-  VersionStatus,
-} from './sync.interface.js';
-
-/** The backfill running in this process: its rate makes the ETA in status. */
-export interface BackfillInProcess {
-  readonly versions: readonly number[];
-  readonly started: number;
-  /** Changes applied so far, counted by the run as it commits. */
-  changes: number;
-}
+import type { DocumentExpectation, HorizonStatus, VersionStatus } from './sync.interface.js';
 
 /** What status reads: the family's stores, source and versions. */
 export interface StatusSources {
@@ -50,9 +37,6 @@ export interface StatusSources {
 
 type Target = StatusSources['targets'][number];
 
-/** A version's partitioned backfill: its plan and the family's partitions. */
-type PartitionedPlan = { readonly plan: BackfillPlan; readonly partitions: readonly PartitionRecord[] };
-
 const secondsSince = (date: Date | null | undefined) =>
   date ? Math.max(0, Math.round((Date.now() - date.getTime()) / 1000)) : 0;
 
@@ -62,14 +46,14 @@ const secondsSince = (date: Date | null | undefined) =>
  * family: where the horizon stands and how many changes a run would read now.
  */
 export class FamilyStatusReader {
-  /** The backfill progress reported so far per version: it never goes back (see `backfillProgress`). */
-  private readonly reported = new Map<number, number>();
   private readonly counter: ChangeCounter;
   private readonly ranges: SourceRanges;
+  private readonly progress: BackfillProgressReader;
 
   constructor(private readonly s: StatusSources) {
     this.counter = new ChangeCounter(s.captured);
     this.ranges = new SourceRanges(s.captured);
+    this.progress = new BackfillProgressReader(s.backfill);
   }
 
   /**
@@ -162,7 +146,7 @@ export class FamilyStatusReader {
         pendingChanges: pending,
         deadLetters: letters.get(target.version) ?? 0,
         backfill: backfilling
-          ? await this.backfillProgress(target.version, pending, counter, plan && { plan, partitions })
+          ? await this.progress.read(target.version, pending, counter, plan && { plan, partitions })
           : null,
       });
     }
@@ -207,54 +191,5 @@ export class FamilyStatusReader {
     const min = target.filter === undefined ? Math.max(0, rows.count - slack) : 0;
     const max = rows.count + slack;
     return { documents, expected: { min, max, matches: documents >= min && documents <= max } };
-  }
-
-  /**
-   * How far a backfill is. Done is what it has applied: a write to a row it already passed moves that row
-   * after its checkpoint, which adds work (total grows) but does not undo any, so done never goes back
-   * in this process; total is done plus the changes still pending. A partitioned backfill's done is its
-   * partitions' rows, then, from the merge, those and what the stream applied since the watermark.
-   */
-  private async backfillProgress(
-    version: number,
-    pending: number,
-    counter: ChangeCounter,
-    partitioned?: PartitionedPlan,
-  ): Promise<BackfillProgress> {
-    const done = Math.max(
-      0,
-      partitioned
-        ? await this.partitionedDone(partitioned, pending, counter)
-        : (await counter.countAfter(null)) - pending,
-      this.reported.get(version) ?? 0,
-    );
-    this.reported.set(version, done);
-    if (partitioned && partitioned.plan.mergedAt === null) {
-      // Before the merge the version has no checkpoint: the partitions are its progress.
-      const progress = partitionProgress(partitioned.plan, partitioned.partitions);
-      const { estimatedRows, rowsPerSecond, etaSeconds } = progress;
-      return { done, total: Math.max(done, estimatedRows), rowsPerSecond, etaSeconds, partitions: progress };
-    }
-    const backfill = this.s.backfill();
-    const current = backfill?.versions.includes(version) ? backfill : null;
-    const seconds = current ? (Date.now() - current.started) / 1000 : 0;
-    const rate = current && seconds > 0 ? current.changes / seconds : null;
-    return {
-      done,
-      total: done + pending,
-      rowsPerSecond: rate === null ? null : Math.round(rate),
-      etaSeconds: rate ? Math.round(pending / rate) : null,
-      partitions: null,
-    };
-  }
-
-  /** A partitioned backfill's done: its partitions' rows, and from the merge what the stream applied since. */
-  private async partitionedDone(
-    { plan, partitions }: PartitionedPlan,
-    pending: number,
-    counter: ChangeCounter,
-  ): Promise<number> {
-    const afterWatermark = plan.mergedAt ? await counter.countAfter(plan.watermark) : 0;
-    return partitionedDone(plan, partitions, afterWatermark, pending);
   }
 }
