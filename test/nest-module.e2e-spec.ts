@@ -11,7 +11,13 @@ import { expectVersionsMatchSource } from './support/catalog.expect.js';
 import { writeRandomly } from './support/catalog.writers.js';
 import { eventually } from './support/eventually.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
-import { createClient, deleteIndexes, readAll, uniqueName } from './support/test-opensearch.js';
+import {
+  createClient,
+  deleteIndexes,
+  OPENSEARCH_URL,
+  readAll,
+  uniqueName,
+} from './support/test-opensearch.js';
 
 describe('SearchSyncModule in a Nest application', () => {
   let database: TestDatabase;
@@ -152,5 +158,15 @@ describe('SearchSyncModule in a Nest application', () => {
     const count = log.length;
     await sleep(1000);
     expect((await service.runLog(products)).length).toBe(count);
+  });
+
+  it('closes twice without hanging when it built the OpenSearch client itself (its second close never resolves)', async () => {
+    const owning = await createTestApp({
+      database: database.db,
+      opensearch: { node: OPENSEARCH_URL },
+      indexes: [],
+    });
+    await owning.close();
+    await owning.close();
   });
 });

@@ -5,12 +5,20 @@ import type { BenchCase, BenchContext, CaseResult } from '../bench.case.js';
 import { type Dataset, deleteBenchIndexes } from '../bench.environment.js';
 import { familyName } from '../bench.families.js';
 import { formatNumber } from '../bench.format.js';
-import { round } from '../bench.stats.js';
+import { describeInstance, partitionTables, runResults } from '../bench.partitions-report.js';
 import type { PartitionChildReport } from '../partition.child.js';
 
 const CHILD = fileURLToPath(new URL('../partition.child.js', import.meta.url));
 const CLAIM_TTL_MS = 5000;
 const ROWS_PER_PARTITION = 5000;
+/** The slow variant's transform: CPU-bound, this many milliseconds of CPU a row. */
+const SLOW_TRANSFORM_MS = 1;
+/**
+ * The slow variant: rows at most (one instance spends SLOW_TRANSFORM_MS of CPU on each), partitions
+ * small enough that three instances all get some, and claims that outlast a page's transform (1,000 rows,
+ * a second of CPU, several seconds on a loaded machine: the claim is renewed between pages, not during one).
+ */
+const SLOW = { rows: 10_000, rowsPerPartition: 1000, claimTtlMs: 20_000 };
 
 interface Instance {
   readonly child: ChildProcess;
@@ -18,13 +26,25 @@ interface Instance {
 }
 
 /** Starts one instance process and waits until it is ready; its report comes when it ends. */
-async function startInstance(dataset: Dataset, family: string, holder: string, role: 'lead' | 'worker') {
+async function startInstance(
+  dataset: Dataset,
+  family: string,
+  holder: string,
+  role: 'lead' | 'worker',
+  variant: { readonly transformMs: number; readonly rowsPerPartition: number; readonly claimTtlMs: number },
+) {
   const child = spawn(
     process.execPath,
     [
       CHILD,
       ...['--database-url', dataset.url, '--family', family, '--holder', holder, '--role', role],
-      ...['--rows-per-partition', String(ROWS_PER_PARTITION), '--claim-ttl-ms', String(CLAIM_TTL_MS)],
+      ...[
+        '--rows-per-partition',
+        String(variant.rowsPerPartition),
+        '--claim-ttl-ms',
+        String(variant.claimTtlMs),
+      ],
+      ...['--transform-ms', String(variant.transformMs)],
     ],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
@@ -51,17 +71,28 @@ async function startInstance(dataset: Dataset, family: string, holder: string, r
 
 /**
  * A new version's backfill with `count` instances (one lead and workers): wall time to live, and each
- * instance's rows and CPU. With `kill`, the first worker is killed (SIGKILL) once it is mid-partition
- * and the time until another instance claims that partition is measured.
+ * instance's rows, CPU and where its time went. With `kill`, the first worker is killed (SIGKILL) once it
+ * is mid-partition and the time until another instance claims that partition is measured. With
+ * `transformMs`, the transform costs that much CPU a row.
  */
-async function backfill(ctx: BenchContext, dataset: Dataset, count: number, kill = false) {
-  const family = familyName(ctx.runId, 'parts', count, kill ? 'kill' : 'run');
+async function backfill(
+  ctx: BenchContext,
+  dataset: Dataset,
+  count: number,
+  options: { readonly kill?: boolean; readonly transformMs?: number } = {},
+) {
+  const { kill = false, transformMs = 0 } = options;
+  const slow = transformMs > 0;
+  const family = familyName(ctx.runId, 'parts', count, kill ? 'kill' : slow ? 'slow' : 'run');
+  const variant = slow
+    ? { transformMs, rowsPerPartition: SLOW.rowsPerPartition, claimTtlMs: SLOW.claimTtlMs }
+    : { transformMs, rowsPerPartition: ROWS_PER_PARTITION, claimTtlMs: CLAIM_TTL_MS };
   const instances: Instance[] = [];
   try {
     // The lead bootstraps the family first, so the workers find its version registered.
-    instances.push(await startInstance(dataset, family, 'lead', 'lead'));
+    instances.push(await startInstance(dataset, family, 'lead', 'lead', variant));
     for (let i = 1; i < count; i++)
-      instances.push(await startInstance(dataset, family, `worker-${i}`, 'worker'));
+      instances.push(await startInstance(dataset, family, `worker-${i}`, 'worker', variant));
     const started = performance.now();
     for (const { child } of instances) child.stdin?.write('go\n');
     let takeoverMs: number | null = null;
@@ -95,37 +126,39 @@ async function backfill(ctx: BenchContext, dataset: Dataset, count: number, kill
 }
 
 /**
- * Partitioned backfill (issue 17): rows/s of a new version's backfill with 1, 2 and 3 instances (processes)
- * on the same data, each instance's CPU, and the time from an instance's death to its partition's
- * takeover (the claim TTL, by design). On two cores shared with PostgreSQL and OpenSearch, expect little gain.
+ * Partitioned backfill (issues 17, 26): rows/s of a new version's backfill with 1, 2 and 3 instances
+ * (processes) on the same data, each instance's rows/s, CPU and where its time went (reading,
+ * transforming, loading, committing, claiming, waiting for partitions others hold), the same with a
+ * CPU-bound transform of SLOW_TRANSFORM_MS a row (which instances should share until the cores are
+ * used), and the time from an instance's death to its partition's takeover (the claim TTL, by design).
  */
 export const partitionsCase: BenchCase = {
   name: 'partitions',
 
   async run(ctx) {
     const rows = ctx.config.migration.rows;
-    const dataset = await ctx.env.dataset(`search_sync_bench_rows_${rows}`, rows, ctx.log);
+    const slowRows = Math.min(rows, SLOW.rows);
+    const datasets = {
+      plain: await ctx.env.dataset(`search_sync_bench_rows_${rows}`, rows, ctx.log),
+      slow: await ctx.env.dataset(`search_sync_bench_rows_${slowRows}`, slowRows, ctx.log),
+    };
     const results: CaseResult[] = [];
-    for (const count of [1, 2, 3]) {
-      const { seconds, reports } = await backfill(ctx, dataset, count);
-      const cpu = reports.map((r) => `${r.holder} ${formatNumber(r.cpuSeconds / r.seconds, 2)}`).join(', ');
-      ctx.log(
-        `  ${count} instance(s): ${formatNumber(rows / seconds)} rows/s; CPU per instance (cores): ${cpu}`,
-      );
-      results.push({
-        case: 'partitions',
-        instances: count,
-        rows,
-        seconds: round(seconds, 2),
-        rowsPerSecond: Math.round(rows / seconds),
-        cpuCoresPerInstance: cpu,
-        takeoverMs: null,
-      });
+    for (const variant of ['plain', 'slow'] as const) {
+      const size = variant === 'plain' ? rows : slowRows;
+      const transformMs = variant === 'plain' ? 0 : SLOW_TRANSFORM_MS;
+      for (const count of [1, 2, 3]) {
+        const { seconds, reports } = await backfill(ctx, datasets[variant], count, { transformMs });
+        const measured = runResults(variant, count, size, seconds, reports);
+        ctx.log(`  ${variant}, ${count} instance(s): ${formatNumber(size / seconds)} rows/s`);
+        for (const instance of measured.slice(1)) ctx.log(`    ${describeInstance(instance)}`);
+        results.push(...measured);
+      }
     }
-    const { takeoverMs } = await backfill(ctx, dataset, 2, true);
+    const { takeoverMs } = await backfill(ctx, datasets.plain, 2, { kill: true });
     ctx.log(`  takeover after SIGKILL: ${formatNumber(takeoverMs ?? 0)} ms (claim TTL ${CLAIM_TTL_MS} ms)`);
     results.push({
       case: 'partitions',
+      kind: 'takeover',
       instances: 2,
       rows,
       takeoverMs: takeoverMs && Math.round(takeoverMs),
@@ -135,20 +168,10 @@ export const partitionsCase: BenchCase = {
   },
 
   tables(results) {
-    return [
-      {
-        title: 'Partitioned backfill: instances, rows/s, CPU per instance; takeover after SIGKILL',
-        headers: ['instances', 'rows', 'seconds', 'rows/s', 'CPU per instance (cores)', 'takeover (ms)'],
-        rows: results.map((r) => [
-          String(r.instances),
-          String(r.rows),
-          r.seconds === undefined ? '' : String(r.seconds),
-          r.rowsPerSecond === undefined ? '' : String(r.rowsPerSecond),
-          String(r.cpuCoresPerInstance ?? ''),
-          r.takeoverMs === null || r.takeoverMs === undefined ? '' : String(r.takeoverMs),
-        ]),
-        note: `Partitions of ${ROWS_PER_PARTITION} rows, claims of ${CLAIM_TTL_MS} ms; one lead (plans, merges, catches up) and workers.`,
-      },
-    ];
+    return partitionTables(
+      results,
+      `Partitions of ${ROWS_PER_PARTITION} rows, claims of ${CLAIM_TTL_MS} ms; one lead (plans, merges, catches up) and workers. ` +
+        `Slow: the transform spends ${SLOW_TRANSFORM_MS} ms of CPU a row, partitions of ${SLOW.rowsPerPartition} rows, claims of ${SLOW.claimTtlMs} ms.`,
+    );
   },
 };

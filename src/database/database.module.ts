@@ -14,15 +14,21 @@ export type CatalogDatabase = PostgresJsDatabase<typeof catalogSchema>;
 export class DatabaseModule implements OnApplicationShutdown {
   constructor(@Inject(CONNECTION) private readonly connection: postgres.Sql) {}
 
-  /** `url` undefined: postgres.js connects with its defaults (PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD). */
-  static forRoot(url: string | undefined, options: { max?: number } = {}): DynamicModule {
+  /**
+   * `url` undefined: postgres.js connects with its defaults (PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD).
+   * `debug` sees every statement before it is sent (postgres.js's own hook): logging, or a test's fault.
+   */
+  static forRoot(
+    url: string | undefined,
+    options: Pick<postgres.Options<{}>, 'max' | 'debug'> = {},
+  ): DynamicModule {
     return {
       module: DatabaseModule,
       providers: [
         {
           provide: CONNECTION,
           useFactory: () => {
-            const settings = { max: options.max ?? 8, onnotice: () => {} };
+            const settings = { max: options.max ?? 8, debug: options.debug, onnotice: () => {} };
             return url === undefined ? postgres(settings) : postgres(url, settings);
           },
         },

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type postgres from 'postgres';
+import { seededRandom } from './seeded.random.js';
 
 /**
  * Random writes against the catalog: inserts (with tags), updates, hard deletes and soft deletes, each in
@@ -9,11 +10,7 @@ export async function writeRandomly(
   sql: postgres.Sql,
   options: { until: Promise<unknown>; seed: number; pauseMs?: number },
 ): Promise<number> {
-  let state = options.seed;
-  const random = () => {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    return state / 2147483648;
-  };
+  const random = seededRandom(options.seed);
   let stop = false;
   void options.until.then(() => {
     stop = true;

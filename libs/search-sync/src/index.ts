@@ -56,6 +56,8 @@ export { DEFAULT_THROTTLE_OPTIONS, type ThrottleOptions } from './opensearch/bul
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './opensearch/retry.policy.js';
 export type { BackfillOptions } from './partitions/backfill-options.interface.js';
 export type { PartitionInstanceProgress, PartitionProgress } from './partitions/partition.progress.js';
+export type { PartitionWork } from './partitions/partition.worker.js';
+export type { PartitionWorkReport, PartitionWorkSeconds } from './partitions/partition-work.report.js';
 export type { ChangePosition, KeyValue } from './pipeline/change-position.js';
 export type { Loader } from './pipeline/load.stage.js';
 export type {

@@ -2,9 +2,10 @@ import { asc, getTableColumns, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { documentId } from '../keys/document-id.js';
 import type { KeyRange } from '../keys/key.range.js';
-import type { KeyValue } from '../pipeline/change-position.js';
+import type { Checkpoint, KeyValue } from '../pipeline/change-position.js';
 import type { SourceChange } from '../pipeline/pipeline.interface.js';
 import type { CapturedSource } from './captured.source.js';
+import { rowsNotApplied } from './change-position.sql.js';
 import { keyOrderSql, keyRangeSql, keyValueOf, keyValueSql, tableKeyColumn, tupleSql } from './key.sql.js';
 
 /** A selected row with the extras a read adds (absent when the row holds them, or there is no soft delete). */
@@ -51,18 +52,22 @@ export class SourceRows {
 
   /**
    * Rows whose key lies in `range`, in key order, at most `limit` after the key `after`: what reconcile
-   * compares and the definition sample takes. Soft-deleted rows come back marked as deleted.
+   * compares, the definition sample takes and partitions read. Soft-deleted rows come back marked as
+   * deleted. With `appliedAt`, only rows a version at that checkpoint has applied: a partition reads the
+   * rows as they stood at its watermark, and leaves those written since to the stream from there.
    */
   readKeyRange(
     range: KeyRange,
     after: readonly KeyValue[] | null,
     limit: number,
+    appliedAt?: Checkpoint,
   ): Promise<SourceChange<unknown>[]> {
     const { keys } = this.source;
     const where = sql.join(
       [
         keyRangeSql(keys, tableKeyColumn, range),
         ...(after ? [tupleSql(keys, tableKeyColumn, '>', after)] : []),
+        ...(appliedAt ? [sql`not ${rowsNotApplied(this.source, appliedAt)}`] : []),
       ],
       sql` and `,
     );

@@ -63,6 +63,20 @@ describe('transaction', () => {
     expect(await queryRows(database.db, sql`select 1 as one`)).toEqual([{ one: 1 }]);
   });
 
+  // The same driver writes the commit onto the closed socket when the work ends after the server ended its
+  // session (a holder frozen inside its transaction past `idle_in_transaction_session_timeout`).
+  it('fails with a connection error and lets nothing escape when its backend ends while the work waits', async () => {
+    const failure = await transaction(database.db, async (tx) => {
+      const [{ pid }] = await queryRows<{ pid: number }>(tx, sql`select pg_backend_pid() as pid`);
+      await database.client`select pg_terminate_backend(${pid})`;
+      await sleep(200);
+    }).catch((error: unknown) => error);
+    expect(connectionLost(failure)).toBe(true);
+    await sleep(300);
+    expect(escaped).toEqual([]);
+    expect(await queryRows(database.db, sql`select 1 as one`)).toEqual([{ one: 1 }]);
+  });
+
   it('tells lost connections from other failures', () => {
     const coded = (code: string, extra: object = {}) => Object.assign(new Error(code), { code, ...extra });
     expect(connectionLost(coded('CONNECTION_CLOSED'))).toBe(true);

@@ -8,11 +8,11 @@ const CLOSE_GRACE_MS = 5_000;
 
 /**
  * `db.transaction(work)`, except that work which fails because its connection is gone never has its
- * rollback written to that connection. postgres.js 3.4 (3.4.10, the last 3.x, too) writes such a rollback
- * from a timer onto the closed socket and throws an uncaught TypeError that would crash the host
- * application (porsager/postgres#1208); 4.x writes none. Both reject the transaction itself when its
- * connection closes; once it has, the failed work is left unsettled (nothing holds it, so it is collected)
- * instead of rolling back.
+ * rollback written to that connection, nor work that ends after it went its commit. postgres.js 3.4
+ * (3.4.10, the last 3.x, too) writes such a rollback from a timer onto the closed socket and throws an
+ * uncaught TypeError that would crash the host application (porsager/postgres#1208); 4.x writes none.
+ * Both reject the transaction itself when its connection closes; once it has, the failed work is left
+ * unsettled (nothing holds it, so it is collected) instead of rolling back.
  * A driver that does not reject on close (node-postgres, PGlite) gets the ordinary rollback after a grace.
  */
 export async function transaction<T>(
@@ -21,12 +21,19 @@ export async function transaction<T>(
   config?: TransactionConfig,
 ): Promise<T> {
   let settle: () => void = () => {};
+  let closed = false;
   const settled = new Promise<boolean>((resolve) => {
-    settle = () => resolve(true);
+    settle = () => {
+      closed = true;
+      resolve(true);
+    };
   });
   const outcome = db.transaction(async (tx) => {
     try {
-      return await work(tx);
+      const result = await work(tx);
+      // Settled before the work ended: the connection closed under it (a session the server ended while
+      // its client was paused). Returning would have the driver write the commit onto the closed socket.
+      return closed ? new Promise<T>(() => {}) : result;
     } catch (error) {
       if (connectionLost(error) && (await within(settled, CLOSE_GRACE_MS))) return new Promise<T>(() => {});
       throw error;

@@ -24,6 +24,7 @@ export interface FamilyRegistration {
 @Injectable()
 export class SearchSyncRegistry implements OnApplicationShutdown {
   private readonly families = new Map<string, FamilyRegistration>();
+  private closing?: Promise<void>;
 
   constructor(@Inject(SEARCH_SYNC_CONTEXT) private readonly context: SearchSyncContext) {}
 
@@ -49,8 +50,17 @@ export class SearchSyncRegistry implements OnApplicationShutdown {
     return [...this.families.values()];
   }
 
-  /** Lets each run's batch in flight finish and commit, then closes the client if the module built it. */
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Lets each run's batch in flight finish and commit, then closes the client if the module built it.
+   * Once: Nest runs the hook again when an application is closed twice, and the OpenSearch client's
+   * second `close()` never resolves.
+   */
+  onApplicationShutdown(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
     await Promise.all(this.all().map((registration) => registration.runner.stop()));
     if (this.context.ownsClient) await this.context.client.close();
   }

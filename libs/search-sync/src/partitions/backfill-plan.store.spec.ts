@@ -6,7 +6,7 @@ const watermark = { changeKey: 41, key: [''], pending: [7, 41] };
 const ranges = [
   { after: null, upTo: ['g'] },
   { after: ['g'], upTo: ['p'] },
-  { after: ['p'], upTo: null },
+  { after: ['p'], upTo: ['z'] },
 ];
 
 describe('BackfillPlanStore', () => {
@@ -35,5 +35,12 @@ describe('BackfillPlanStore', () => {
       [2, 'waiting', 0],
     ]);
     expect(await plans.remaining(database.db, family, 2)).toBe(3);
+  });
+
+  it('records a plan without partitions for a table that had no rows: nothing remains, it can merge', async () => {
+    const family = 'family_2';
+    expect(await plans.plan(database.db, family, 2, { watermark, rows: 0, ranges: [] })).toBe(true);
+    expect(await plans.list(database.db, family)).toEqual([]);
+    expect(await plans.remaining(database.db, family, 2)).toBe(0);
   });
 });

@@ -17,6 +17,23 @@ export interface BackfillPlan {
   readonly mergedAt: Date | null;
 }
 
+/** A watermark as the plans table stores it, selected with `WATERMARK_COLUMNS`. */
+export type StoredWatermark = {
+  readonly change_key: string;
+  readonly key: KeyValue[];
+  readonly pending: string[];
+};
+
+/** The columns of a plan's watermark, as `watermarkOf` reads them (`plan` names the plans table). */
+export const watermarkColumns = (plan: SQL) =>
+  sql`${plan}.change_key::text as change_key, ${plan}.key, ${plan}.pending::text[] as pending`;
+
+export const watermarkOf = (row: StoredWatermark): Checkpoint => ({
+  changeKey: Number(row.change_key),
+  key: row.key,
+  pending: row.pending.map(Number),
+});
+
 /** A partition as status shows it. */
 export interface PartitionRecord {
   readonly version: number;
@@ -66,6 +83,8 @@ export class BackfillPlanStore {
         on conflict (family, version) do nothing returning 1`,
     );
     if (made.length === 0) return false;
+    // A table without rows at the watermark has nothing for partitions: the plan merges at once.
+    if (ranges.length === 0) return true;
     await db.execute(
       sql`insert into ${this.partitions} (family, version, partition, after, up_to) values ${sql.join(
         ranges.map(
@@ -79,18 +98,16 @@ export class BackfillPlanStore {
   }
 
   async readPlans(db: SyncExecutor, family: string): Promise<Map<number, BackfillPlan>> {
-    const rows = await queryRows<{
-      version: number;
-      change_key: string;
-      key: KeyValue[];
-      pending: string[];
-      rows: string;
-      created_at: string | Date;
-      merged_at: string | Date | null;
-    }>(
+    const rows = await queryRows<
+      StoredWatermark & {
+        version: number;
+        rows: string;
+        created_at: string | Date;
+        merged_at: string | Date | null;
+      }
+    >(
       db,
-      sql`select version, change_key::text as change_key, key, pending::text[] as pending, rows::text as rows,
-          created_at, merged_at
+      sql`select version, ${watermarkColumns(this.plans)}, rows::text as rows, created_at, merged_at
         from ${this.plans} where family = ${family}`,
     );
     return new Map(
@@ -98,7 +115,7 @@ export class BackfillPlanStore {
         r.version,
         {
           version: r.version,
-          watermark: { changeKey: Number(r.change_key), key: r.key, pending: r.pending.map(Number) },
+          watermark: watermarkOf(r),
           rows: Number(r.rows),
           createdAt: new Date(r.created_at),
           mergedAt: r.merged_at === null ? null : new Date(r.merged_at),

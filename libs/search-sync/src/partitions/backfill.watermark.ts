@@ -23,8 +23,8 @@ export const placeholderKey = (keys: readonly KeyColumn[]): KeyValue[] =>
  * chosen makes no difference. Changes of later transactions sort after L.
  *
  * Why the partitions then make L true: a row whose latest change is before L was written by a
- * transaction that has ended, so whichever partition covers its key reads it (or a newer version of it,
- * which the stream from L sends again anyway, external versions keeping the newest).
+ * transaction that has ended, so whichever partition covers its key reads it; a row written since (its
+ * change after L, or of a transaction pending at L) is the stream's, and partitions leave it alone.
  */
 export function lowWatermark(bound: ReadBound, keys: readonly KeyColumn[]): Checkpoint {
   const edge = bound.below - 1;

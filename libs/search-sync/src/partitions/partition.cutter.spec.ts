@@ -32,18 +32,21 @@ function holders(keys: readonly KeyColumn[], ranges: readonly KeyRange[], key: r
 }
 
 describe('partition cutter', () => {
-  it('makes ranges from cut points that hold every key exactly once, in key order', () => {
+  it('makes ranges from cut points that hold every key up to the last exactly once, in key order, and none above', () => {
     fc.assert(
       fc.property(
-        fc.uniqueArray(fc.integer({ min: -1000, max: 1000 }), { maxLength: 30 }),
+        fc.uniqueArray(fc.integer({ min: -1000, max: 1000 }), { minLength: 1, maxLength: 30 }),
         fc.array(fc.integer({ min: -2000, max: 2000 }), { maxLength: 60 }),
-        (cutValues, keys) => {
-          const cuts = [...cutValues].sort((a, b) => a - b).map((c) => [c]);
-          const ranges = rangesFromCuts(cuts);
-          expect(ranges).toHaveLength(cuts.length + 1);
+        (values, keys) => {
+          const sorted = [...values].sort((a, b) => a - b).map((c) => [c]);
+          const last = sorted.pop()!;
+          const ranges = rangesFromCuts(sorted, last);
+          expect(ranges).toHaveLength(sorted.length + 1);
+          expect(ranges.at(-1)!.upTo).toEqual(last);
           // Contiguous: each range starts where the one before it ends.
           for (let i = 1; i < ranges.length; i++) expect(ranges[i].after).toEqual(ranges[i - 1].upTo);
-          for (const key of keys) expect(holders(intKeys, ranges, [key])).toHaveLength(1);
+          for (const key of keys)
+            expect(holders(intKeys, ranges, [key])).toHaveLength(key <= last[0] ? 1 : 0);
         },
       ),
     );
@@ -143,17 +146,29 @@ describe('partition cutter', () => {
       expect(counts).toEqual(cut.ranges.map((_, i) => inRange.get(i) ?? 0));
     }, 30_000);
 
-    it('cuts evenly spread integer keys in even steps and sparse ones at quantiles', async () => {
-      await database.client`insert into cut_int (id) select g from generate_series(1, 1000) g`;
+    it('cuts evenly spread integer keys in even steps and sparse ones at quantiles, both up to the highest key', async () => {
       const source = sourceOf(ints);
-      const even = await new PartitionCutter(source).cut({ rowsPerPartition: 100, minPartitions: 1 });
+      const cutter = new PartitionCutter(source);
+      // Nothing to partition: no partitions at all (not one open range that would read every later row).
+      expect(await cutter.cut({ rowsPerPartition: 100, minPartitions: 1 })).toMatchObject({
+        rows: 0,
+        ranges: [],
+      });
+      await database.client`insert into cut_int (id) select g from generate_series(1, 50) g`;
+      expect((await cutter.cut({ rowsPerPartition: 100, minPartitions: 1 })).ranges).toEqual([
+        { after: null, upTo: [50] },
+      ]);
+      await database.client`insert into cut_int (id) select g from generate_series(51, 1000) g`;
+      const even = await cutter.cut({ rowsPerPartition: 100, minPartitions: 1 });
       expect(even.method).toBe('even');
       expect(even.ranges).toHaveLength(10);
       expect(even.ranges[0]).toEqual({ after: null, upTo: [100] });
+      expect(even.ranges[9]).toEqual({ after: [900], upTo: [1000] });
       await database.client`insert into cut_int (id) select g * 100000 from generate_series(1, 1000) g`;
-      const sparse = await new PartitionCutter(source).cut({ rowsPerPartition: 100, minPartitions: 1 });
+      const sparse = await cutter.cut({ rowsPerPartition: 100, minPartitions: 1 });
       expect(sparse.method).toBe('quantiles');
       expect(sparse.ranges.length).toBeGreaterThanOrEqual(19);
+      expect(sparse.ranges.at(-1)!.upTo).toEqual([100_000_000]);
     });
   });
 });

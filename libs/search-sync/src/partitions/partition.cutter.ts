@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { CapturedSource } from '../capture/captured.source.js';
+import { keyOrderSql, keyValueOf, tableKeyColumn } from '../capture/key.sql.js';
 import { queryRows } from '../database/database.type.js';
 import type { KeyColumn } from '../family/sync-source.js';
 import { type KeyRange, WHOLE_KEY_SPACE } from '../keys/key.range.js';
@@ -27,12 +28,16 @@ export function partitionCount(rows: number, options: PartitioningOptions): numb
 }
 
 /**
- * The ranges that cut points (strictly increasing in key order) make: `(null, c1]`, `(c1, c2]`, …,
- * `(ck, null)`. Open at both ends, so keys written later below the first or above the last cut still
- * fall in exactly one range.
+ * The ranges that cut points (strictly increasing in key order, below `last`) make up to `last`, the
+ * highest key there was: `(null, c1]`, `(c1, c2]`, …, `(ck, last]`. Bounded above, so the last
+ * partition ends where the key space ended: keys written later above `last` (an orders table's serial
+ * key) are the stream's from the watermark, however fast they come.
  */
-export function rangesFromCuts(cuts: readonly (readonly KeyValue[])[]): KeyRange[] {
-  const bounds = [null, ...cuts, null];
+export function rangesFromCuts(
+  cuts: readonly (readonly KeyValue[])[],
+  last: readonly KeyValue[],
+): KeyRange[] {
+  const bounds = [null, ...cuts, last];
   return bounds.slice(1).map((upTo, i) => ({ after: bounds[i], upTo }));
 }
 
@@ -60,16 +65,19 @@ export function isEvenlySpread(min: KeyValue, max: KeyValue, rows: number): bool
 export interface KeySpaceCut {
   /** Source rows when the key space was cut. */
   readonly rows: number;
-  /** The partitions' ranges, in key order, covering every key exactly once. */
+  /** The partitions' ranges, in key order, covering every key there was exactly once; none without rows. */
   readonly ranges: readonly KeyRange[];
   /** How the cut points were found. */
   readonly method: 'even' | 'quantiles';
 }
 
 /**
- * Cuts a source's key space into partitions of about `rowsPerPartition` rows: even steps for a single
- * integer key spread evenly (three index lookups and a count), otherwise at quantiles of the rows in
- * the key's SQL order (`collate "C"` for text), the order of the primary-key index each partition scans.
+ * Cuts a source's key space, as it stands, into partitions of about `rowsPerPartition` rows: even steps
+ * for a single integer key spread evenly (three index lookups and a count), otherwise at quantiles of
+ * the rows in the key's SQL order (`collate "C"` for text), the order of the primary-key index each
+ * partition scans. The last partition ends at the highest key; a table without rows has no partitions.
+ * Run it on the watermark's snapshot (`inSnapshot`) and the partitions hold the key space as it stood
+ * at the watermark.
  */
 export class PartitionCutter {
   private readonly ranges: SourceRanges;
@@ -89,12 +97,29 @@ export class PartitionCutter {
         : sql`select count(*)::float8 as rows, null as min, null as max from ${table}`,
     );
     const rows = Number(stats.rows);
+    if (rows === 0) return { rows, ranges: [], method: 'even' };
     const parts = partitionCount(rows, options);
-    if (parts === 1) return { rows, ranges: [WHOLE_KEY_SPACE], method: 'even' };
-    if (integer && stats.min !== null && stats.max !== null && isEvenlySpread(stats.min, stats.max, rows)) {
-      return { rows, ranges: rangesFromCuts(evenCuts(keys[0], stats.min, stats.max, parts)), method: 'even' };
+    // With rows, an integer key's min and max are there.
+    const last = integer ? [keyValueOf(keys[0], stats.max)] : await this.lastKey();
+    if (parts === 1) return { rows, ranges: rangesFromCuts([], last), method: 'even' };
+    if (integer && isEvenlySpread(stats.min!, stats.max!, rows)) {
+      const cuts = evenCuts(keys[0], stats.min!, stats.max!, parts);
+      return { rows, ranges: rangesFromCuts(cuts, last), method: 'even' };
     }
     const cuts = await this.ranges.cutPoints(WHOLE_KEY_SPACE, parts);
-    return { rows, ranges: rangesFromCuts(cuts), method: 'quantiles' };
+    return { rows, ranges: rangesFromCuts(cuts, last), method: 'quantiles' };
+  }
+
+  /** The highest key, in the key's SQL order (one lookup at the end of the primary-key index). */
+  private async lastKey(): Promise<KeyValue[]> {
+    const { keys, db } = this.source;
+    const columns = keys.map((k, i) => sql`${k.column} as ${sql.identifier(`k${i}`)}`);
+    const order = keyOrderSql(keys, tableKeyColumn).map((k) => sql`${k} desc`);
+    const [row] = await queryRows<Record<string, unknown>>(
+      db,
+      sql`select ${sql.join(columns, sql`, `)} from ${this.source.source.table}
+        order by ${sql.join(order, sql`, `)} limit 1`,
+    );
+    return keys.map((k, i) => keyValueOf(k, row[`k${i}`]));
   }
 }

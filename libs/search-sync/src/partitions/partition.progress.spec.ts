@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BackfillPlan, PartitionRecord } from './backfill-plan.store.js';
-import { partitionProgress } from './partition.progress.js';
+import { partitionedDone, partitionProgress } from './partition.progress.js';
 
 const plan: BackfillPlan = {
   version: 2,
@@ -81,5 +81,20 @@ describe('partition progress', () => {
   it('has no rate or ETA before any row is applied', () => {
     const progress = partitionProgress(plan, [partition({ partition: 0 })], 1000);
     expect(progress).toMatchObject({ rows: 0, rowsPerSecond: null, etaSeconds: null, waiting: 1 });
+  });
+
+  it("counts done as the partitions' rows, then from the merge on goes on from them with the stream's changes", () => {
+    const partitions = [
+      partition({ partition: 0, state: 'done', rows: 600 }),
+      partition({ partition: 1, state: 'done', rows: 390 }),
+      partition({ partition: 0, version: 3, state: 'done', rows: 5000 }),
+    ];
+    // Before the merge: the version's own partitions' rows, whatever the stream counts say.
+    expect(partitionedDone(plan, partitions, 0, 0)).toBe(990);
+    const merged = { ...plan, mergedAt: new Date(1) };
+    // At the merge the checkpoint is the watermark: everything after it is still pending.
+    expect(partitionedDone(merged, partitions, 120, 120)).toBe(990);
+    // The stream applied 100 of the 120 changes after the watermark, and more were written since.
+    expect(partitionedDone(merged, partitions, 150, 50)).toBe(1090);
   });
 });

@@ -31,6 +31,26 @@ export interface PartitionProgress {
   readonly instances: readonly PartitionInstanceProgress[];
 }
 
+/** Rows the version's partitions applied. */
+const partitionRows = (version: number, partitions: readonly PartitionRecord[]) =>
+  partitions.reduce((sum, p) => (p.version === version ? sum + p.rows : sum), 0);
+
+/**
+ * What a version's partitioned backfill has applied, as status counts it (`done`): its partitions' rows
+ * until the merge; from the merge on, those rows and the changes the stream applied since the
+ * watermark (`afterWatermark` changes after L, less the `pending` ones still after the checkpoint).
+ * At the merge the checkpoint is L and the two agree: done goes on from where the partitions left it.
+ */
+export function partitionedDone(
+  plan: BackfillPlan,
+  partitions: readonly PartitionRecord[],
+  afterWatermark: number,
+  pending: number,
+): number {
+  const rows = partitionRows(plan.version, partitions);
+  return plan.mergedAt === null ? rows : rows + Math.max(0, afterWatermark - pending);
+}
+
 /** A version's partition progress from its plan and its partitions' rows, as of `now`. */
 export function partitionProgress(
   plan: BackfillPlan,
@@ -39,7 +59,7 @@ export function partitionProgress(
 ): PartitionProgress {
   const own = partitions.filter((p) => p.version === plan.version);
   const count = (test: (p: PartitionRecord) => boolean) => own.filter(test).length;
-  const rows = own.reduce((sum, p) => sum + p.rows, 0);
+  const rows = partitionRows(plan.version, own);
   const seconds = (now - plan.createdAt.getTime()) / 1000;
   const rate = seconds > 0 && rows > 0 ? rows / seconds : null;
   const left = Math.max(0, plan.rows - rows);

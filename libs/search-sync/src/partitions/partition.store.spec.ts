@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pgTable, text } from 'drizzle-orm/pg-core';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { transaction } from '../database/database.transaction.js';
 import { PartitionLostError } from '../errors/partition-lost.error.js';
 import { describeSource } from '../family/sync-source.js';
 import { compareKeys } from '../keys/key.order.js';
@@ -16,7 +17,7 @@ const watermark = { changeKey: 41, key: [''], pending: [7, 41] };
 const ranges = [
   { after: null, upTo: ['g'] },
   { after: ['g'], upTo: ['p'] },
-  { after: ['p'], upTo: null },
+  { after: ['p'], upTo: ['z'] },
 ];
 
 describe('PartitionStore', () => {
@@ -55,6 +56,8 @@ describe('PartitionStore', () => {
     expect(taken.map((c) => c.partition).sort()).toEqual([0, 1, 2]);
     expect(taken.every((c) => c.token === 1 && c.cursor === null)).toBe(true);
     expect(taken.find((c) => c.partition === 1)!.range).toEqual(ranges[1]);
+    // Each claim carries its plan's watermark: the partition reads the rows as they stood there.
+    for (const claim of taken) expect(claim.watermark).toEqual(watermark);
     expect(await store.claim(database.db, family, [2], 'f', TTL)).toBeNull();
   });
 
@@ -80,6 +83,38 @@ describe('PartitionStore', () => {
     // Done is final: nobody claims it again, even after it would have expired.
     expect((await claimOf(family, 'c')).partition).not.toBe(first.partition);
   });
+
+  it('frees the row of a holder stalled inside its own transaction once the bound passed, for the next claimer', async () => {
+    const family = await newFamily();
+    const stalled = await claimOf(family, 'a', 200);
+    let wake!: () => void;
+    const asleep = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    // Holder a's cursor commit: the row updated (locked), then nothing more until it wakes.
+    const commit = transaction(database.db, async (tx) => {
+      await store.boundHold(tx, 300);
+      await store.advance(tx, stalled, ['b'], 1, 200, textKeys);
+      await asleep;
+    });
+    const outcome = commit.then(
+      () => 'committed',
+      () => 'failed',
+    );
+    // Claims skip locked rows: the others' partitions first, a's once its session was ended.
+    // (The timeout only keeps a row that stays locked from hanging the spec.)
+    const taken = await vi.waitFor(
+      async () => {
+        const claim = await store.claim(database.db, family, [2], 'b', TTL);
+        expect(claim?.partition).toBe(stalled.partition);
+        return claim!;
+      },
+      { timeout: 20_000, interval: 100 },
+    );
+    expect(taken).toMatchObject({ token: stalled.token + 1, cursor: null });
+    wake();
+    expect(await outcome).toBe('failed');
+  }, 30_000);
 
   it('hands a released claim to the next claimer at once', async () => {
     const family = await newFamily();

@@ -4,8 +4,9 @@ import type { SyncExecutor } from '../database/database.type.js';
 import { queryRows } from '../database/database.type.js';
 import type { KeyColumn } from '../family/sync-source.js';
 import type { KeyRange } from '../keys/key.range.js';
-import type { KeyValue } from '../pipeline/change-position.js';
+import type { Checkpoint, KeyValue } from '../pipeline/change-position.js';
 import { DEFAULT_STATE_SCHEMA } from '../state/state.schema.js';
+import { type StoredWatermark, watermarkColumns, watermarkOf } from './backfill-plan.store.js';
 
 /** A partition as one holder claimed it: its range, where it stands, and the token its writes check. */
 export interface PartitionClaim {
@@ -13,6 +14,8 @@ export interface PartitionClaim {
   readonly version: number;
   readonly partition: number;
   readonly range: KeyRange;
+  /** The plan's low watermark: the partition reads the rows as they stood there, the stream the rest. */
+  readonly watermark: Checkpoint;
   /** The last key applied (by any holder), or null to start at the range's beginning. */
   readonly cursor: readonly KeyValue[] | null;
   readonly holder: string;
@@ -37,9 +40,12 @@ const ttl = (ttlMs: number) => sql`now() + ${Math.round(ttlMs)}::int * interval 
  */
 export class PartitionStore {
   private readonly partitions: SQL;
+  private readonly plans: SQL;
 
   constructor(stateSchema: string = DEFAULT_STATE_SCHEMA) {
-    this.partitions = sql`${sql.identifier(stateSchema)}.backfill_partitions`;
+    const schema = sql.identifier(stateSchema);
+    this.partitions = sql`${schema}.backfill_partitions`;
+    this.plans = sql`${schema}.backfill_plans`;
   }
 
   /**
@@ -54,7 +60,7 @@ export class PartitionStore {
     ttlMs: number,
   ): Promise<PartitionClaim | null> {
     if (versions.length === 0) return null;
-    const [row] = await queryRows<Row & { version: number; token: string }>(
+    const [row] = await queryRows<Row & StoredWatermark & { version: number; token: string }>(
       db,
       sql`update ${this.partitions} as p
         set state = 'claimed', holder = ${holder}, token = p.token + 1, expires_at = ${ttl(ttlMs)},
@@ -65,9 +71,11 @@ export class PartitionStore {
             and (state = 'waiting' or (state = 'claimed' and expires_at <= now()))
           order by version, partition
           limit 1 for update skip locked
-        ) as free
+        ) as free, ${this.plans} as plan
         where p.family = free.family and p.version = free.version and p.partition = free.partition
-        returning p.version, p.partition, p.after, p.up_to, p.cursor, p.token::text as token`,
+          and plan.family = p.family and plan.version = p.version
+        returning p.version, p.partition, p.after, p.up_to, p.cursor, p.token::text as token,
+          ${watermarkColumns(sql`plan`)}`,
     );
     if (!row) return null;
     return {
@@ -75,6 +83,7 @@ export class PartitionStore {
       version: row.version,
       partition: row.partition,
       range: { after: row.after, upTo: row.up_to },
+      watermark: watermarkOf(row),
       cursor: row.cursor,
       holder,
       token: Number(row.token),
@@ -113,6 +122,23 @@ export class PartitionStore {
         returning 1`,
     );
     return moved.length > 0;
+  }
+
+  /**
+   * Bounds how long the transaction `tx`, one of a claim's own, may keep its partition's row locked should
+   * its holder stall inside it (SIGSTOP, a long pause, a frozen VM): claims skip locked rows, so until the
+   * holder woke nobody could take the partition over, its claim expired or not. A stalled client leaves
+   * its transaction idle: PostgreSQL ends the session once it has been idle longer than `ms`
+   * (`idle_in_transaction_session_timeout`) and cancels a statement that runs longer (`statement_timeout`);
+   * the transaction rolls back and the row is free. (`lock_timeout` bounds waiting for a lock, not holding
+   * one; `transaction_timeout` needs PostgreSQL 17.)
+   */
+  async boundHold(tx: SyncExecutor, ms: number): Promise<void> {
+    const limit = String(Math.max(1, Math.round(ms)));
+    await tx.execute(
+      sql`select set_config('idle_in_transaction_session_timeout', ${limit}, true),
+        set_config('statement_timeout', ${limit}, true)`,
+    );
   }
 
   /** Marks the claimed partition done, if its token is current; done is final. */

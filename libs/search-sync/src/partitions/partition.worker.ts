@@ -7,6 +7,12 @@ import type { LoadResult, SourceChange } from '../pipeline/pipeline.interface.js
 import type { FamilyContext } from '../sync/family.context.js';
 import { ClaimGuard } from './partition.guard.js';
 import type { PartitionClaim, PartitionStore } from './partition.store.js';
+import {
+  emptyPartitionWorkReport,
+  type PartitionWorkReport,
+  type PartitionWorkTally,
+  timed,
+} from './partition-work.report.js';
 
 /** Who works partitions, for how long a claim lasts, and when to stop. */
 export interface PartitionWork {
@@ -16,21 +22,23 @@ export interface PartitionWork {
   readonly claimTtlMs: number;
   /** Stops between pages: the page being loaded finishes and commits, the claim is given back. */
   readonly signal?: AbortSignal;
+  /** Told what each round of work did (until no partition was free), with where its time went. */
+  readonly onReport?: (report: PartitionWorkReport) => void;
 }
+
+/**
+ * How long, as a share of the claim's TTL, a cursor commit may keep its partition's row locked (see
+ * `PartitionStore.boundHold`). The last renewal committed at most TTL/3 before a holder stalls, so its
+ * claim runs out no sooner than 2/3 TTL later: half the TTL frees the row before that, and a frozen holder
+ * is taken over when a dead one would be, while a live one still has half a TTL inside one commit.
+ */
+const HOLD_SHARE = 0.5;
 
 /** Who works partitions when a run does not say: this process, with 30 s claims. */
 export const DEFAULT_PARTITION_WORK: Pick<PartitionWork, 'holder' | 'claimTtlMs'> = {
   holder: `${hostname()}:${process.pid}`,
   claimTtlMs: 30_000,
 };
-
-/** What a worker did: partitions finished, rows applied, dead letters recorded, claims lost. */
-export interface PartitionWorkReport {
-  readonly partitions: number;
-  readonly rows: number;
-  readonly deadLetters: number;
-  readonly lost: number;
-}
 
 /**
  * Works the partitions of a family's partitioned backfills: claims one, reads it in key order from its
@@ -53,10 +61,12 @@ export class PartitionWorker {
   /** Claims and works partitions of `versions` until none is free or `work.signal` stops it. */
   async work(versions: readonly number[], work: PartitionWork): Promise<PartitionWorkReport> {
     const { db, name } = this.family;
-    const report = { partitions: 0, rows: 0, deadLetters: 0, lost: 0 };
+    const report = emptyPartitionWorkReport();
     while (!work.signal?.aborted) {
       const asked = performance.now();
-      const claim = await this.store.claim(db, name, versions, work.holder, work.claimTtlMs);
+      const claim = await timed(report, 'claiming', () =>
+        this.store.claim(db, name, versions, work.holder, work.claimTtlMs),
+      );
       if (!claim) break;
       this.tell(claim, 'claimed');
       const guard = new ClaimGuard(claim, this.store, db, work.claimTtlMs, asked);
@@ -70,6 +80,7 @@ export class PartitionWorker {
         await guard.stop();
       }
     }
+    work.onReport?.(report);
     return report;
   }
 
@@ -77,7 +88,7 @@ export class PartitionWorker {
   private async runClaim(
     guard: ClaimGuard,
     work: PartitionWork,
-    report: { rows: number; deadLetters: number },
+    report: PartitionWorkTally,
   ): Promise<boolean> {
     const { claim } = guard;
     const { db, name, options } = this.family;
@@ -90,30 +101,34 @@ export class PartitionWorker {
       guard.check();
       this.tell(claim, 'bulk');
     });
-    const read = (after: PartitionClaim['cursor']) => this.rows.readKeyRange(claim.range, after, pageSize);
-    let page = await read(claim.cursor);
+    const read = (after: PartitionClaim['cursor']) =>
+      this.rows.readKeyRange(claim.range, after, pageSize, claim.watermark);
+    let page = await timed(report, 'reading', () => read(claim.cursor));
     for (;;) {
       const last = page.length < pageSize;
       // Read ahead while this page loads: the cursor it starts from is known already.
       const next = last ? null : read(page[page.length - 1].key);
       next?.catch(() => {});
-      const letters = await this.load(page, target, loader, guard);
-      await guard.confirm(() =>
-        transaction(db, async (tx) => {
-          const moved =
-            page.length === 0 ||
-            (await this.store.advance(
-              tx,
-              claim,
-              page[page.length - 1].key,
-              page.length,
-              work.claimTtlMs,
-              this.family.captured.keys,
-            ));
-          if (!moved) return false;
-          await this.family.deadLetters.record(tx, name, letters);
-          return last ? this.store.finish(tx, claim) : true;
-        }),
+      const letters = await this.load(page, target, loader, guard, report);
+      await timed(report, 'committing', () =>
+        guard.confirm(() =>
+          transaction(db, async (tx) => {
+            await this.store.boundHold(tx, work.claimTtlMs * HOLD_SHARE);
+            const moved =
+              page.length === 0 ||
+              (await this.store.advance(
+                tx,
+                claim,
+                page[page.length - 1].key,
+                page.length,
+                work.claimTtlMs,
+                this.family.captured.keys,
+              ));
+            if (!moved) return false;
+            await this.family.deadLetters.record(tx, name, letters);
+            return last ? this.store.finish(tx, claim) : true;
+          }),
+        ),
       );
       report.rows += page.length;
       report.deadLetters += letters.length;
@@ -126,7 +141,7 @@ export class PartitionWorker {
         this.tell(claim, 'released');
         return false;
       }
-      page = await next!;
+      page = await timed(report, 'reading', () => next!);
     }
   }
 
@@ -136,11 +151,14 @@ export class PartitionWorker {
     target: FamilyContext['targets'][number],
     loader: (ops: Parameters<FamilyContext['loader']>[0], halt?: AbortSignal) => Promise<LoadResult>,
     guard: ClaimGuard,
+    report: PartitionWorkTally,
   ) {
     if (page.length === 0) return [];
-    const planned = await this.family.plan(page, [{ ...target, checkpoint: null }]);
+    const planned = await timed(report, 'transforming', () =>
+      this.family.plan(page, [{ ...target, checkpoint: null }]),
+    );
     guard.check();
-    const result = await loader(planned.operations, guard.signal);
+    const result = await timed(report, 'loading', () => loader(planned.operations, guard.signal));
     return [...planned.deadLetters, ...result.deadLetters];
   }
 

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { inSnapshot } from '../capture/captured.source.js';
 import { transaction } from '../database/database.transaction.js';
 import type { FamilyContext } from '../sync/family.context.js';
 import type { Fence } from '../sync/sync.interface.js';
@@ -16,16 +17,16 @@ interface BackfillVersion {
 
 /**
  * A family's partitioned backfills, as the lease holder runs them. For a new version (no checkpoint
- * yet) it records the low watermark L (a snapshot) and cuts the key space; then it works partitions like
- * every other instance; once every partition is done under its current token, it sets the version's
- * checkpoint to L, and the ordinary backfill stream catches the version up from L to the head,
- * tombstones included. A key's last write before L is read by its partition; every write after L by
- * that stream; external versions let the newest win.
+ * yet) it records the low watermark L (a snapshot) and cuts the key space as that snapshot sees it;
+ * then it works partitions like every other instance; once every partition is done under its current
+ * token, it sets the version's checkpoint to L, and the ordinary backfill stream catches the version up
+ * from L to the head, tombstones included. A key's last write before L is read by its partition; every
+ * write after L by that stream, and no partition reads it: partitions end whatever the write rate.
+ * External versions let the newest win.
  */
 export class PartitionedBackfill {
   readonly plans: BackfillPlanStore;
   private readonly worker: PartitionWorker;
-  private readonly cutter: PartitionCutter;
 
   constructor(
     private readonly family: FamilyContext,
@@ -33,7 +34,6 @@ export class PartitionedBackfill {
   ) {
     this.plans = new BackfillPlanStore(family.stateSchema);
     this.worker = new PartitionWorker(family, new PartitionStore(family.stateSchema));
-    this.cutter = new PartitionCutter(family.captured);
   }
 
   /**
@@ -89,9 +89,12 @@ export class PartitionedBackfill {
     const plans = await this.plans.readPlans(db, name);
     const missing = versions.filter((v) => !plans.has(v));
     if (missing.length === 0) return;
-    // The watermark first: every row the partitions read is then at least as new as it.
-    const watermark = lowWatermark(await captured.capture.bound(db), captured.keys);
-    const cut = await this.cutter.cut(this.partitioning);
+    // The watermark and the cut on one snapshot: the partitions hold the key space as it stood at L,
+    // and read the rows as they stood there; whatever is written since is the stream's from L.
+    const { watermark, cut } = await inSnapshot(captured, async (source) => ({
+      watermark: lowWatermark(await source.capture.bound(source.db), source.keys),
+      cut: await new PartitionCutter(source).cut(this.partitioning),
+    }));
     await transaction(db, async (tx) => {
       await fence?.(tx);
       for (const version of missing) await this.plans.plan(tx, name, version, { watermark, ...cut });

@@ -21,9 +21,14 @@ export function resolvePartitioning(
       throw SearchSyncConfigurationError.family(family, messages.partitionedCapture('timestamp'));
     return null;
   }
+  // Only a value left out takes the default: null is a value, and refused like the others.
   const resolved = {
-    rowsPerPartition: options.rowsPerPartition ?? DEFAULT_PARTITIONING.rowsPerPartition,
-    minPartitions: options.minPartitions ?? DEFAULT_PARTITIONING.minPartitions,
+    rowsPerPartition:
+      options.rowsPerPartition === undefined
+        ? DEFAULT_PARTITIONING.rowsPerPartition
+        : options.rowsPerPartition,
+    minPartitions:
+      options.minPartitions === undefined ? DEFAULT_PARTITIONING.minPartitions : options.minPartitions,
   };
   for (const [field, value] of Object.entries(resolved)) {
     if (!Number.isInteger(value) || value < 1)

@@ -1,31 +1,18 @@
 import type { Client } from '@opensearch-project/opensearch';
-import type { CapturedSource } from '../capture/captured.source.js';
+import { type CapturedSource, inSnapshot } from '../capture/captured.source.js';
 import { ChangeCounter } from '../capture/change.counter.js';
 import { horizonHolder } from '../capture/horizon.inspect.js';
 import type { CheckpointStore } from '../checkpoints/checkpoint.store.js';
 import type { SyncDatabase } from '../database/database.type.js';
 import type { DeadLetterStore } from '../dead-letters/dead-letter.store.js';
 import { WHOLE_KEY_SPACE } from '../keys/key.range.js';
-import type { BackfillPlanStore } from '../partitions/backfill-plan.store.js';
-import { type PartitionProgress, partitionProgress } from '../partitions/partition.progress.js';
+import type { BackfillPlan, BackfillPlanStore } from '../partitions/backfill-plan.store.js';
 import { type ChangePosition, comparePositions } from '../pipeline/change-position.js';
 import { SourceRanges } from '../reconcile/source-ranges.js';
 import type { VersionStore } from '../versions/version.store.js';
+import { type BackfillInProcess, BackfillProgressReader } from './backfill-progress.reader.js';
 import { readFailure } from './family.guard.js';
-import type {
-  BackfillProgress,
-  DocumentExpectation,
-  HorizonStatus,
-  VersionStatus,
-} from './sync.interface.js';
-
-/** The backfill running in this process: its rate makes the ETA in status. */
-export interface BackfillInProcess {
-  readonly versions: readonly number[];
-  readonly started: number;
-  /** Changes applied so far, counted by the run as it commits. */
-  changes: number;
-}
+import type { DocumentExpectation, HorizonStatus, VersionStatus } from './sync.interface.js';
 
 /** What status reads: the family's stores, source and versions. */
 export interface StatusSources {
@@ -59,14 +46,14 @@ const secondsSince = (date: Date | null | undefined) =>
  * family: where the horizon stands and how many changes a run would read now.
  */
 export class FamilyStatusReader {
-  /** The backfill progress reported so far per version: it never goes back (see `backfillProgress`). */
-  private readonly reported = new Map<number, number>();
   private readonly counter: ChangeCounter;
   private readonly ranges: SourceRanges;
+  private readonly progress: BackfillProgressReader;
 
   constructor(private readonly s: StatusSources) {
     this.counter = new ChangeCounter(s.captured);
     this.ranges = new SourceRanges(s.captured);
+    this.progress = new BackfillProgressReader(s.backfill);
   }
 
   /**
@@ -100,48 +87,70 @@ export class FamilyStatusReader {
   }
 
   private async readVersions(): Promise<VersionStatus[]> {
-    const { db, family } = this.s;
-    const [checkpoints, moved, stored, letters] = await Promise.all([
-      this.s.checkpoints.read(db, family),
-      this.s.checkpoints.lastMoved(db, family),
-      this.s.versions.list(db, family),
-      this.s.deadLetters.countOpen(db, family),
-    ]);
-    const records = new Map(stored.map((v) => [v.version, v]));
+    // The state on one snapshot: a read spanning a merge would otherwise see the checkpoint from before
+    // it and the plan from after it (neither partitions nor a checkpoint: no progress at all).
+    const versions = await inSnapshot(this.s.captured, (source) => this.readState(source));
     return Promise.all(
-      this.s.targets.map(async (target): Promise<VersionStatus> => {
-        const record = records.get(target.version);
-        const checkpoint = checkpoints.get(target.version) ?? null;
-        const state = record?.state ?? 'created';
-        // A retired version is synced no more: the changes since are not its to apply, so it lags by nothing.
-        const retired = state === 'retired';
-        const pending = retired ? 0 : await this.counter.countAfter(checkpoint);
-        const deadLetters = letters.get(target.version) ?? 0;
-        const backfilling = state === 'backfilling' || state === 'created';
-        const caughtUp = state === 'live' || state === 'serving';
+      versions.map(async ({ target, record, deadLetters, ...status }): Promise<VersionStatus> => {
+        const caughtUp = status.state === 'live' || status.state === 'serving';
         const { documents, expected } = caughtUp
-          ? await this.checkDocuments(target, checkpoint, deadLetters)
+          ? await this.checkDocuments(target, status.checkpoint, deadLetters)
           : { documents: await this.count(target.index), expected: null };
         return {
           version: target.version,
           index: target.index,
-          state,
-          checkpoint,
-          pendingChanges: pending,
+          ...status,
           // A backfilling version lacks every change since the start of time: its lag is its age, not
           // the time since its checkpoint last moved (it has none, or moves all the time).
-          lagSeconds: backfilling
+          lagSeconds: status.backfill
             ? secondsSince(record?.createdAt)
-            : pending === 0
+            : status.pendingChanges === 0
               ? 0
-              : secondsSince(moved.get(target.version)),
+              : secondsSince(record?.moved),
           documents,
           expectedDocuments: expected,
           deadLetters,
-          backfill: backfilling ? await this.backfillProgress(target.version, pending) : null,
         };
       }),
     );
+  }
+
+  /** What status reads from PostgreSQL, per version, through `source` (one snapshot of it). */
+  private async readState(source: CapturedSource) {
+    const { family, backfillPlans } = this.s;
+    const { db } = source;
+    const counter = new ChangeCounter(source);
+    const [checkpoints, moved, stored, letters, plans, partitions] = await Promise.all([
+      this.s.checkpoints.read(db, family),
+      this.s.checkpoints.lastMoved(db, family),
+      this.s.versions.list(db, family),
+      this.s.deadLetters.countOpen(db, family),
+      backfillPlans?.readPlans(db, family) ?? new Map<number, BackfillPlan>(),
+      backfillPlans?.list(db, family) ?? [],
+    ]);
+    const records = new Map(stored.map((v) => [v.version, v]));
+    const versions = [];
+    for (const target of this.s.targets) {
+      const record = records.get(target.version);
+      const checkpoint = checkpoints.get(target.version) ?? null;
+      const state = record?.state ?? 'created';
+      // A retired version is synced no more: the changes since are not its to apply, so it lags by nothing.
+      const pending = state === 'retired' ? 0 : await counter.countAfter(checkpoint);
+      const backfilling = state === 'backfilling' || state === 'created';
+      const plan = plans.get(target.version);
+      versions.push({
+        target,
+        record: record && { createdAt: record.createdAt, moved: moved.get(target.version) },
+        state,
+        checkpoint,
+        pendingChanges: pending,
+        deadLetters: letters.get(target.version) ?? 0,
+        backfill: backfilling
+          ? await this.progress.read(target.version, pending, counter, plan && { plan, partitions })
+          : null,
+      });
+    }
+    return versions;
   }
 
   /** Documents in the index, or null if OpenSearch could not tell; `refresh` first makes it a count as of now. */
@@ -182,48 +191,5 @@ export class FamilyStatusReader {
     const min = target.filter === undefined ? Math.max(0, rows.count - slack) : 0;
     const max = rows.count + slack;
     return { documents, expected: { min, max, matches: documents >= min && documents <= max } };
-  }
-
-  /**
-   * How far a backfill is. Done is what it has applied: a write to a row it already passed moves that row
-   * after its checkpoint, which adds work (total grows) but does not undo any, so done never goes back
-   * in this process; total is done plus the changes still pending.
-   */
-  private async backfillProgress(version: number, pending: number): Promise<BackfillProgress> {
-    const partitioned = await this.partitionProgress(version);
-    if (partitioned) {
-      // Before the merge the version has no checkpoint: the partitions' rows are its progress.
-      const { rows, estimatedRows, rowsPerSecond, etaSeconds } = partitioned;
-      return {
-        done: rows,
-        total: Math.max(rows, estimatedRows),
-        rowsPerSecond,
-        etaSeconds,
-        partitions: partitioned,
-      };
-    }
-    const all = await this.counter.countAfter(null);
-    const done = Math.max(0, all - pending, this.reported.get(version) ?? 0);
-    this.reported.set(version, done);
-    const backfill = this.s.backfill();
-    const current = backfill?.versions.includes(version) ? backfill : null;
-    const seconds = current ? (Date.now() - current.started) / 1000 : 0;
-    const rate = current && seconds > 0 ? current.changes / seconds : null;
-    return {
-      done,
-      total: done + pending,
-      rowsPerSecond: rate === null ? null : Math.round(rate),
-      etaSeconds: rate ? Math.round(pending / rate) : null,
-      partitions: null,
-    };
-  }
-
-  /** The version's partitioned backfill, if it has one that has not merged yet. */
-  private async partitionProgress(version: number): Promise<PartitionProgress | null> {
-    const { backfillPlans } = this.s;
-    if (!backfillPlans) return null;
-    const plan = (await backfillPlans.readPlans(this.s.db, this.s.family)).get(version);
-    if (!plan || plan.mergedAt !== null) return null;
-    return partitionProgress(plan, await backfillPlans.list(this.s.db, this.s.family));
   }
 }

@@ -7,7 +7,8 @@ import type { FamilyDefinition } from '../family/family.definition.js';
 import { assertRefresh, validateFamily } from '../family/family.validate.js';
 import type { SyncSource } from '../family/sync-source.js';
 import { VersionLifecycle } from '../lifecycle/version.lifecycle.js';
-import type { PartitionWork, PartitionWorkReport } from '../partitions/partition.worker.js';
+import type { PartitionWork } from '../partitions/partition.worker.js';
+import { emptyPartitionWorkReport, type PartitionWorkReport } from '../partitions/partition-work.report.js';
 import { PartitionedBackfill } from '../partitions/partitioned.backfill.js';
 import { comparePositions } from '../pipeline/change-position.js';
 import type { ReconcileOptions, ReconcileReport } from '../reconcile/reconcile.interface.js';
@@ -139,8 +140,7 @@ export class FamilySync {
    * The lease holder plans them and merges them (in `run`).
    */
   async workPartitions(work: PartitionWork): Promise<PartitionWorkReport> {
-    const none = { partitions: 0, rows: 0, deadLetters: 0, lost: 0 };
-    return this.partitioned ? this.partitioned.work(work) : none;
+    return this.partitioned ? this.partitioned.work(work) : emptyPartitionWorkReport();
   }
 
   /** Where the family's alias points, beside the version this state records as serving. */

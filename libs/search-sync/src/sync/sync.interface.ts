@@ -120,8 +120,11 @@ export interface RunOptions {
    * that keeps them fresh meanwhile (metrics per cycle: how far it read, up to which horizon).
    */
   readonly onGroup?: (report: GroupReport) => void;
-  /** Who claims backfill partitions in this run and for how long (the runner's instance name and lease TTL). */
-  readonly partitions?: Pick<PartitionWork, 'holder' | 'claimTtlMs'>;
+  /**
+   * Who claims backfill partitions in this run and for how long (the runner's instance name and lease
+   * TTL), and who is told what each round of partition work did.
+   */
+  readonly partitions?: Pick<PartitionWork, 'holder' | 'claimTtlMs' | 'onReport'>;
 }
 
 /** What whoever starts a run may set; the runner adds the lease's fence. */
