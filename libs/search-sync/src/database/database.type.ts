@@ -7,6 +7,10 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
  */
 export type SyncDatabase = PgDatabase<PgQueryResultHKT, any>;
 
+/** What `db.transaction(work)` hands `work`, and its options (isolation level, access mode). */
+export type SyncTransaction = Parameters<Parameters<SyncDatabase['transaction']>[0]>[0];
+export type TransactionConfig = Parameters<SyncDatabase['transaction']>[1];
+
 /** A database or a transaction opened on it: stores accept either, so callers choose the atomicity. */
 export type SyncExecutor = Pick<SyncDatabase, 'execute'>;
 

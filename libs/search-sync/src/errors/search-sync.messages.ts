@@ -23,6 +23,10 @@ export const messages = {
   databaseFailed: (family: string, detail: string) =>
     `Family "${family}": the database failed (${detail}). No checkpoint moved past what was indexed: ` +
     'the next run resumes from them once the database answers again.',
+  nodePostgresNeedsPool: () =>
+    "The node-postgres database is on one pg.Client, which cannot run search-sync's transactions beside its " +
+    'reads (they would share its session). Give search-sync a database on a pool: drizzle(new Pool({ ... })) ' +
+    'or drizzle(connectionString).',
   captureNotInstalled: (table: string, missing: string) =>
     `Table "${table}" has no change capture (${missing} is missing). Apply changeCaptureSql() in a migration ` +
     'or call installChangeCapture() for it.',
