@@ -1,4 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -24,6 +25,22 @@ import {
 } from './support/test-opensearch.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * The application's database driver: the README's (postgres.js), or node-postgres with its own
+ * src/database.ts in place of the README's and pg installed instead of postgres. Each application has
+ * its own driver only.
+ */
+const DRIVERS = [
+  { name: 'postgres.js', package: 'postgres', devDependencies: [] as string[], databaseFile: undefined },
+  {
+    name: 'node-postgres',
+    package: 'pg',
+    devDependencies: ['@types/pg'],
+    databaseFile: join(ROOT, 'test/fixtures/consumer-node-postgres/database.ts'),
+  },
+];
+const DRIVER_PACKAGES = DRIVERS.map((d) => d.package);
 const BOOKS = 500;
 /** How the application's command line finds its module (test/consumer-app/src/search-sync.cli.ts). */
 const CLI = ['--module', 'dist/search-sync.cli.js'];
@@ -77,7 +94,8 @@ async function filesUnder(directory: string): Promise<string[]> {
  * Nest application outside the repository (test/consumer-app copied to a temporary directory), whose
  * migrations drizzle-kit generates and applies, compiled with tsc and run with node.
  */
-describe('the packed library in a fresh application', () => {
+describe.each(DRIVERS)('the packed library in a fresh application on $name', (driver) => {
+  const otherDrivers = DRIVER_PACKAGES.filter((name) => name !== driver.package);
   let work: string;
   let app: string;
   let database: TestDatabase;
@@ -108,6 +126,8 @@ describe('the packed library in a fresh application', () => {
       await mkdir(dirname(join(app, path)), { recursive: true });
       await writeFile(join(app, path), content);
     }
+    if (driver.databaseFile)
+      await writeFile(join(app, 'src/database.ts'), await readFile(driver.databaseFile));
     packed = JSON.parse(await readFile(join(ROOT, 'libs/search-sync/package.json'), 'utf8')) as PackageJson;
     // What the README's `npm install` commands add to package.json: the packages they name, at the versions
     // the repository's lockfile installed (CI's), and the packed tarball for the library itself.
@@ -118,20 +138,22 @@ describe('the packed library in a fresh application', () => {
       ...template,
       dependencies: {
         [packed.name]: `file:../${tarball}`,
-        ...lockedVersions(
-          lock,
-          installed.dependencies.filter((name) => name !== packed.name),
-        ),
+        ...lockedVersions(lock, [
+          ...installed.dependencies.filter((name) => name !== packed.name && !DRIVER_PACKAGES.includes(name)),
+          driver.package,
+        ]),
       },
-      devDependencies: lockedVersions(lock, installed.devDependencies),
+      devDependencies: lockedVersions(lock, [...installed.devDependencies, ...driver.devDependencies]),
     };
     await writeFile(join(app, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     // A lockfile seeded with the repository's installed packages: npm keeps what the application needs at
     // those exact versions (transitive ones too) and takes them from the cache the repository's own
     // `npm ci` filled, so the install is deterministic and needs the registry only if the cache lacks them.
+    // Not the other driver: npm would resolve it as an optional peer of drizzle-orm the application lacks.
     const seeded = Object.fromEntries(
       Object.entries(lock.packages).filter(
-        ([path, entry]) => path.startsWith('node_modules/') && !entry.link,
+        ([path, entry]) =>
+          path.startsWith('node_modules/') && !entry.link && !otherDrivers.includes(path.slice(13)),
       ),
     );
     await writeFile(
@@ -182,6 +204,8 @@ describe('the packed library in a fresh application', () => {
   it('installs with the peers it declares and imports no package it does not declare', async () => {
     // npm ls fails on a missing, invalid or unmet peer dependency.
     await run('npm', ['ls', '--all'], app, env);
+    // The application runs on its driver alone: the other one is not installed.
+    for (const other of otherDrivers) expect(existsSync(join(app, 'node_modules', other))).toBe(false);
     const installed = join(app, 'node_modules', packed.name);
     const declared = new Set([
       packed.name, // its own entries, as its comments show them
