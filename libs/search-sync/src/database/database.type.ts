@@ -2,8 +2,9 @@ import type { SQLWrapper } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 
 /**
- * Any Drizzle PostgreSQL database (postgres.js is the reference driver). Kept in one place because
- * Drizzle 1.0 moves drivers off `PgDatabase`: the peer range is bounded until that is tested.
+ * Any Drizzle PostgreSQL database (postgres.js and node-postgres are tested; database.driver.ts keeps
+ * what differs between them). Kept in one place because Drizzle 1.0 moves drivers off `PgDatabase`:
+ * the peer range is bounded until that is tested.
  */
 export type SyncDatabase = PgDatabase<PgQueryResultHKT, any>;
 
