@@ -6,8 +6,13 @@ export type CaseResult = { readonly case: string } & Readonly<
   Record<string, string | number | boolean | null>
 >;
 
+/** The Drizzle driver the application under measurement uses (`--driver`); the cases that boot one read it. */
+export type BenchDriver = 'postgres.js' | 'node-postgres';
+export const BENCH_DRIVERS: readonly BenchDriver[] = ['postgres.js', 'node-postgres'];
+
 export interface BenchContext {
   readonly config: BenchConfig;
+  readonly driver: BenchDriver;
   readonly env: BenchEnvironment;
   /** In every family and index name: families keep checkpoints, so a name is never synced twice. */
   readonly runId: string;

@@ -5,9 +5,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@opensearch-project/opensearch';
+import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
+import pg from 'pg';
 import postgres from 'postgres';
+import type { SyncDatabase } from 'search-sync';
 import { catalogSchema } from '../src/catalog/catalog.schema.js';
 import { seedCatalog } from '../src/catalog/catalog.seed.js';
 import { demoOpenSearch } from '../src/demo/demo.environment.js';
@@ -46,6 +49,17 @@ export function connect(url: string): { sql: postgres.Sql; db: CatalogDatabase }
   // Room for the naive baseline: four pipelines, each with a read and a checkpoint commit in flight.
   const sql = postgres(url, { max: 10, onnotice: () => {} });
   return { sql, db: drizzle(sql, { schema: catalogSchema }) };
+}
+
+/**
+ * The data set's database through node-postgres (a pg.Pool of the same size), as an application on that
+ * driver gives it to the module; `close` ends the pool.
+ */
+export function connectNodePostgres(url: string): { db: SyncDatabase; close: () => Promise<void> } {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // What pg asks of every application: an idle client whose connection fails is reported here.
+  pool.on('error', (error) => console.error(`node-postgres pool: ${error.message}`));
+  return { db: drizzleNodePg(pool, { schema: catalogSchema }), close: () => pool.end() };
 }
 
 /** The OpenSearch node and the bench databases, opened once per run and closed at the end. */

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FamilyRefresh } from 'search-sync';
+import type { FamilyRefresh, SyncDatabase } from 'search-sync';
 import { startSyncApp } from '../bench.app.js';
 import type { BenchCase, BenchContext, CaseResult } from '../bench.case.js';
-import { type Dataset, deleteBenchIndexes } from '../bench.environment.js';
+import { connectNodePostgres, type Dataset, deleteBenchIndexes } from '../bench.environment.js';
 import { familyName } from '../bench.families.js';
 import { formatNumber } from '../bench.format.js';
 import { every } from '../bench.schedule.js';
@@ -39,17 +39,28 @@ const VARIANTS: readonly Variant[] = [
  * rate while the family runs on its schedule (and, in the wake-on-commit variants, on every commit); a
  * poller searches each version for the SKUs written and not seen yet. Freshness is first seen − commit
  * time. In the "held open" variants another session has updated a product in a transaction that stays
- * open for the whole measurement, as a batch job or a session idle in transaction would.
+ * open for the whole measurement, as a batch job or a session idle in transaction would. The module gets
+ * the data set's database through the run's `--driver` (postgres.js, or node-postgres over a pg.Pool);
+ * the writer and the held transaction are other sessions, on postgres.js either way.
  */
 export const freshnessCase: BenchCase = {
   name: 'freshness',
 
   async run(ctx) {
     const dataset = await ctx.env.dataset(LIVE_DATABASE, ctx.config.freshness.seedRows, ctx.log);
+    const application =
+      ctx.driver === 'node-postgres'
+        ? connectNodePostgres(dataset.url)
+        : { db: dataset.db, close: async () => {} };
     const results: CaseResult[] = [];
-    for (const [i, variant] of VARIANTS.entries()) {
-      ctx.log(`freshness: ${variant.label}`);
-      results.push(...(await measure(ctx, dataset, variant, familyName(ctx.runId, 'fresh', i))));
+    try {
+      for (const [i, variant] of VARIANTS.entries()) {
+        ctx.log(`freshness: ${variant.label} (${ctx.driver})`);
+        const family = familyName(ctx.runId, 'fresh', i);
+        results.push(...(await measure(ctx, dataset, application.db, variant, family)));
+      }
+    } finally {
+      await application.close();
     }
     return results;
   },
@@ -58,7 +69,7 @@ export const freshnessCase: BenchCase = {
     const first = results[0];
     return [
       {
-        title: `Freshness: ${first?.writesPerSec} writes/s for ${first?.secondsWriting} s, schedule every ${formatNumber(first?.scheduleIntervalMs as number)} ms, polled every ${first?.pollIntervalMs} ms`,
+        title: `Freshness (${first?.driver}): ${first?.writesPerSec} writes/s for ${first?.secondsWriting} s, schedule every ${formatNumber(first?.scheduleIntervalMs as number)} ms, polled every ${first?.pollIntervalMs} ms`,
         headers: ['woken by', 'version', 'seen / written', 'p50 ms', 'p95 ms', 'max ms', 'runs'],
         rows: results.map((r) => [
           r.variant as string,
@@ -106,12 +117,18 @@ export const freshnessCase: BenchCase = {
   },
 };
 
-async function measure(ctx: BenchContext, dataset: Dataset, variant: Variant, family: string) {
+async function measure(
+  ctx: BenchContext,
+  dataset: Dataset,
+  db: SyncDatabase,
+  variant: Variant,
+  family: string,
+) {
   const settings = ctx.config.freshness;
   const committed = new Map<string, { sku: string; at: number }>();
   const seen = new Map(VERSIONS.map((v) => [v, new Map<string, number>()]));
   const { app, service } = await startSyncApp({
-    db: dataset.db,
+    db,
     client: ctx.env.client,
     family,
     scheduleMs: settings.scheduleIntervalMs,
@@ -165,6 +182,7 @@ async function measure(ctx: BenchContext, dataset: Dataset, variant: Variant, fa
       const fresh = [...seen.get(version)!].map(([id, at]) => at - committed.get(id)!.at);
       return {
         case: 'freshness',
+        driver: ctx.driver,
         variant: variant.label,
         wakeOnCommit: variant.wakeOnCommit,
         transactionHeldOpen: variant.holdTransaction,

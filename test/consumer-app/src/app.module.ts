@@ -1,7 +1,7 @@
 // src/app.module.ts
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { SearchSyncModule } from 'search-sync';
 import { BooksIndex } from './books.index.js';
 import type * as schema from './books.schema.js';
@@ -9,7 +9,7 @@ import type * as schema from './books.schema.js';
 @Module({})
 export class AppModule {
   /** The application owns its database and passes search-sync the Drizzle handle, typed by its schema. */
-  static forRoot(database: PostgresJsDatabase<typeof schema>): DynamicModule {
+  static forRoot(database: PgDatabase<PgQueryResultHKT, typeof schema>): DynamicModule {
     return {
       module: AppModule,
       imports: [

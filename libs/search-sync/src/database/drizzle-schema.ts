@@ -1,4 +1,9 @@
-import { getTableUniqueName, is } from 'drizzle-orm';
+import {
+  getTableUniqueName,
+  is,
+  type RelationalSchemaConfig,
+  type TablesRelationalConfig,
+} from 'drizzle-orm';
 import { PgTable } from 'drizzle-orm/pg-core';
 import type { SyncDatabase } from './database.type.js';
 
@@ -10,6 +15,18 @@ import type { SyncDatabase } from './database.type.js';
 export function drizzleSchema(db: SyncDatabase): Record<string, unknown> | undefined {
   const schema: Record<string, unknown> | undefined = db._.fullSchema;
   return schema && Object.keys(schema).length > 0 ? schema : undefined;
+}
+
+/**
+ * What Drizzle built `db.query` from (the schema's tables, relations and names), for a session the
+ * library binds to a connection of its own: relational queries work in it as on the database. Read from
+ * the same typed `_` of the database; undefined without a schema.
+ */
+export function relationalSchema(
+  db: SyncDatabase,
+): RelationalSchemaConfig<TablesRelationalConfig> | undefined {
+  const { fullSchema, schema, tableNamesMap } = db._;
+  return drizzleSchema(db) && schema ? { fullSchema, schema, tableNamesMap } : undefined;
 }
 
 /**

@@ -44,6 +44,10 @@ export const messages = {
       ? `Write its migration with \`search-sync capture-migration ${family}\` and apply it ` +
         '(`drizzle-kit migrate`), or apply changeCaptureSql() in a migration, or call installChangeCapture().'
       : 'Apply changeCaptureSql() in a migration or call installChangeCapture() for it.'),
+  nodePostgresNeedsPool: () =>
+    "The node-postgres database is on one pg.Client, which cannot run search-sync's transactions beside its " +
+    'reads (they would share its session). Give search-sync a database on a pool: drizzle(new Pool({ ... })) ' +
+    'or drizzle(connectionString).',
   relatedCaptureNotInstalled: (family: string, relation: string, table: string) =>
     `Family "${family}" tracks relation "${relation}", but table "${table}" has no trigger recording its ` +
     'changes. Write the migration with `search-sync capture-migration ' +

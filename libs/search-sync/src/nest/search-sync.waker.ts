@@ -5,7 +5,8 @@ import {
   Logger,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { type ChangeListening, listenForChanges } from '../capture/change.listener.js';
+import { listenForChanges } from '../capture/change.listener.js';
+import type { Listening } from '../database/database-driver.interface.js';
 import { SEARCH_SYNC_CONTEXT } from './search-sync.constants.js';
 import type { SearchSyncContext } from './search-sync.context.js';
 import { type FamilyRegistration, SearchSyncRegistry } from './search-sync.registry.js';
@@ -16,7 +17,8 @@ const WAKE_BACKFILL_BUDGET_MS = 5000;
 
 /**
  * Wake on commit: listens for the capture triggers' notifications (one connection of the application's
- * postgres.js client, kept by the driver) and runs the families whose table changed at once, so
+ * postgres.js client, or one node-postgres client of the library's own beside the application's pool,
+ * closed at shutdown) and runs the families whose table changed at once, so
  * freshness is the bulk latency plus the index refresh, not a polling interval. The schedule stays the
  * safety net: when listening starts again after its connection dropped, every family runs once for what
  * may have been missed meanwhile (not at bootstrap: what was committed before is the schedule's, and a
@@ -25,7 +27,7 @@ const WAKE_BACKFILL_BUDGET_MS = 5000;
 @Injectable()
 export class SearchSyncWaker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('SearchSync');
-  private listening: ChangeListening | null = null;
+  private listening: Listening | null = null;
 
   constructor(
     private readonly registry: SearchSyncRegistry,

@@ -11,13 +11,14 @@ import type {
   LoadResult,
   LoadStats,
 } from '../pipeline/pipeline.interface.js';
+import { backoffDelay } from '../utils/backoff.util.js';
 import { type ItemOutcome, isClusterFailure, isPushback, REQUEST_FAILED } from './bulk.classify.js';
 import { observeRetries } from './bulk.observe.js';
 import { BulkPacer } from './bulk.pacer.js';
 import { type BulkRequest, type RequestItem, type Serialised, serialiseAll } from './bulk.request.js';
 import { BulkSender } from './bulk.sender.js';
 import { DEFAULT_THROTTLE_OPTIONS, type ThrottleOptions, throttleConfig } from './bulk.throttle.js';
-import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.policy.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.policy.js';
 
 export interface BulkLoaderOptions {
   /** Operations per bulk request. */

@@ -8,6 +8,8 @@ import { installSearchSyncState } from './state.migration.js';
 const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface StateTestDatabase {
+  /** The database's URL, for a spec that connects with another driver. */
+  readonly url: string;
   readonly db: PostgresJsDatabase;
   readonly client: postgres.Sql;
   drop(): Promise<void>;
@@ -36,5 +38,5 @@ export async function createStateTestDatabase(
     await drop();
     throw error;
   }
-  return { db, client, drop };
+  return { url: url.toString(), db, client, drop };
 }
