@@ -1,8 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ConsumerApp, type PackageJson, ROOT, run } from './support/consumer-app.build.js';
+import { CONSUMER_DRIVERS } from './support/consumer-app.driver.js';
 import { describeConsumerApp } from './support/consumer-app.scenario.js';
-import { installedPackages, README, readmeApplication } from './support/readme-app.js';
 
 interface Lockfile {
   packages: Record<string, { version?: string; link?: boolean }>;
@@ -24,13 +24,12 @@ function lockedVersions(lock: Lockfile, names: readonly string[]): Record<string
 }
 
 /**
- * What the README's `npm install` commands add to package.json: the packages they name, at the versions
- * the repository's lockfile installed (CI's), and the packed tarball for the library itself; installed
- * from npm's cache, deterministic. `npm run test:fresh` (test/fresh) installs what the registry resolves
- * today instead.
+ * What the README's `npm install` commands add to package.json: the packages they name (the driver's in
+ * place of `postgres`), at the versions the repository's lockfile installed (CI's), and the packed tarball
+ * for the library itself; installed from npm's cache, deterministic. `npm run test:fresh` (test/fresh)
+ * installs what the registry resolves today instead.
  */
-async function installLocked({ app, tarball, library, env }: ConsumerApp): Promise<void> {
-  const installed = installedPackages(readmeApplication(await readFile(README, 'utf8')));
+async function installLocked({ app, tarball, library, env, packages }: ConsumerApp): Promise<void> {
   const lock = await rootLockfile();
   const template = JSON.parse(await readFile(join(app, 'package.json'), 'utf8')) as PackageJson;
   const manifest = {
@@ -39,10 +38,10 @@ async function installLocked({ app, tarball, library, env }: ConsumerApp): Promi
       [library.name]: `file:../${tarball}`,
       ...lockedVersions(
         lock,
-        installed.dependencies.filter((name) => name !== library.name),
+        packages.dependencies.filter((name) => name !== library.name),
       ),
     },
-    devDependencies: lockedVersions(lock, installed.devDependencies),
+    devDependencies: lockedVersions(lock, packages.devDependencies),
   };
   await writeFile(join(app, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   // A lockfile seeded with the repository's installed packages: npm keeps what the application needs at
@@ -70,4 +69,5 @@ async function installLocked({ app, tarball, library, env }: ConsumerApp): Promi
   await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], app, env);
 }
 
-describeConsumerApp('the packed library in a fresh application', installLocked);
+for (const driver of CONSUMER_DRIVERS)
+  describeConsumerApp('the packed library in a fresh application', driver, installLocked);

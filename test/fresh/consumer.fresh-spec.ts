@@ -2,30 +2,35 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { type ConsumerApp, type PackageJson, run } from '../support/consumer-app.build.js';
+import { CONSUMER_DRIVERS, otherDriverPackages } from '../support/consumer-app.driver.js';
 import { describeConsumerApp } from '../support/consumer-app.scenario.js';
-import { installedPackages, README, readmeApplication } from '../support/readme-app.js';
 import { createClient } from '../support/test-opensearch.js';
 
 /**
  * `npm run test:fresh`: the README's minimal application installed as a new user installs it, with the
- * README's own `npm install` commands (the packed tarball for `search-sync`) and no lockfile. npm takes
- * each package's newest release and refuses (ERESOLVE) one outside the range the package declares, so
- * this sees what the registry serves today, which the lockfile's consumer test (test/consumer.e2e-spec.ts)
- * cannot. It needs the registry, so CI does not run it: run it before a release. It prints the versions it
- * resolved, the table of the README's "Tested versions".
+ * README's own `npm install` commands (the packed tarball for `search-sync`, and on node-postgres `pg` for
+ * `postgres`) and no lockfile, on each driver. npm takes each package's newest release and refuses
+ * (ERESOLVE) one outside the range the package declares, so this sees what the registry serves today,
+ * which the lockfile's consumer test (test/consumer.e2e-spec.ts) cannot. It needs the registry, so CI does
+ * not run it: run it before a release. It prints the versions it resolved on each driver, the tables of
+ * the README's "Tested versions".
  */
 async function installFresh(consumer: ConsumerApp): Promise<void> {
-  const { app, tarball, library, env } = consumer;
-  const readme = installedPackages(readmeApplication(await readFile(README, 'utf8')));
-  // The optional peers too: a user adding the metrics or the health indicator installs them beside the others.
-  const optional = Object.keys(library.peerDependencies ?? {}).filter(
-    (name) => !readme.dependencies.includes(name),
-  );
-  const dependencies = readme.dependencies.map((name) => (name === library.name ? `../${tarball}` : name));
+  const { app, tarball, library, env, packages } = consumer;
+  // The optional peers too: a user adding the metrics or the health indicator installs them beside the
+  // others. Not another driver's: the application runs on its own.
+  const optional = appPeers(consumer).filter((name) => !packages.dependencies.includes(name));
+  const dependencies = packages.dependencies.map((name) => (name === library.name ? `../${tarball}` : name));
   const install = ['install', '--prefer-online', '--no-audit', '--no-fund'];
   await run('npm', [...install, ...dependencies, ...optional], app, env);
-  await run('npm', [...install, '--save-dev', ...readme.devDependencies], app, env);
-  console.log(await testedVersions(consumer, readme.devDependencies));
+  await run('npm', [...install, '--save-dev', ...packages.devDependencies], app, env);
+  console.log(await testedVersions(consumer, packages.devDependencies));
+}
+
+/** The library's peers this driver's application installs: all of them but the other drivers. */
+function appPeers({ library, driver }: ConsumerApp): string[] {
+  const others = otherDriverPackages(driver);
+  return Object.keys(library.peerDependencies ?? {}).filter((name) => !others.includes(name));
 }
 
 async function installedVersion(app: string, name: string): Promise<string> {
@@ -34,11 +39,15 @@ async function installedVersion(app: string, name: string): Promise<string> {
 }
 
 /** The peers' declared ranges and resolved versions as a Markdown table, and what else the run used. */
-async function testedVersions({ app, library, env }: ConsumerApp, tools: readonly string[]): Promise<string> {
+async function testedVersions(consumer: ConsumerApp, tools: readonly string[]): Promise<string> {
+  const { app, library, env, driver } = consumer;
   const rows = [['peer', 'declared range', 'resolved']];
   // A pipe inside a cell ends it in Markdown, even in a code span: `^3.4.0 \|\| ^4.0.0`.
-  for (const [name, range] of Object.entries(library.peerDependencies ?? {}))
+  const peers = appPeers(consumer);
+  for (const [name, range] of Object.entries(library.peerDependencies ?? {})) {
+    if (!peers.includes(name)) continue;
     rows.push([`\`${name}\``, `\`${range.replaceAll('|', '\\|')}\``, await installedVersion(app, name)]);
+  }
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
   const line = (cells: string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
   const table = [line(rows[0]), line(widths.map((w) => '-'.repeat(w))), ...rows.slice(1).map(line)];
@@ -46,7 +55,7 @@ async function testedVersions({ app, library, env }: ConsumerApp, tools: readonl
     tools.map(async (name) => `${name} ${await installedVersion(app, name)}`),
   );
   return [
-    `${library.name} ${library.version} installed fresh on ${new Date().toISOString().slice(0, 10)}:`,
+    `${library.name} ${library.version} on ${driver.name} installed fresh on ${new Date().toISOString().slice(0, 10)}:`,
     '',
     ...table,
     '',
@@ -68,4 +77,5 @@ async function servers(env: NodeJS.ProcessEnv): Promise<string> {
   }
 }
 
-describeConsumerApp('the packed library with what the registry resolves today', installFresh);
+for (const driver of CONSUMER_DRIVERS)
+  describeConsumerApp('the packed library with what the registry resolves today', driver, installFresh);

@@ -3,11 +3,13 @@ import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { consumerAppFiles } from './readme-app.js';
+import { type ConsumerDriver, driverPackages } from './consumer-app.driver.js';
+import { consumerAppFiles, installedPackages, README, readmeApplication } from './readme-app.js';
 
 // The packed library in a copy of the README's minimal application outside the repository: what the
 // consumer tests share (test/consumer.e2e-spec.ts with the lockfile's versions, test/fresh with the
-// registry's). Only how the application's packages are installed differs between them.
+// registry's), on each database driver. Only how the application's packages are installed differs
+// between them.
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** How the application's command line finds its module (test/consumer-app/src/search-sync.cli.ts). */
@@ -32,6 +34,9 @@ export interface ConsumerApp {
   /** The library's package.json, as packed. */
   readonly library: PackageJson;
   readonly env: NodeJS.ProcessEnv;
+  readonly driver: ConsumerDriver;
+  /** The packages the README's `npm install` commands name, with the driver's in place of `postgres`. */
+  readonly packages: { readonly dependencies: string[]; readonly devDependencies: string[] };
 }
 
 /** Runs a command to its end; a failure carries what the command printed. */
@@ -46,9 +51,13 @@ export function run(command: string, args: string[], cwd: string, env: NodeJS.Pr
 
 /**
  * A temporary directory with the library packed into it and the application's files written to `app/`
- * as the README shows them, before its `npm install`: the caller's install runs that.
+ * as the README shows them (but the driver's src/database.ts), before its `npm install`: the caller's
+ * install runs that.
  */
-export async function prepareConsumerApp(extraEnv: Record<string, string>): Promise<ConsumerApp> {
+export async function prepareConsumerApp(
+  driver: ConsumerDriver,
+  extraEnv: Record<string, string>,
+): Promise<ConsumerApp> {
   const work = await mkdtemp(join(tmpdir(), 'search-sync-consumer-'));
   const app = join(work, 'app');
   // The application's processes see neither this npm run's settings nor the repository.
@@ -65,10 +74,15 @@ export async function prepareConsumerApp(extraEnv: Record<string, string>): Prom
     await mkdir(dirname(join(app, path)), { recursive: true });
     await writeFile(join(app, path), content);
   }
+  if (driver.databaseFile) await writeFile(join(app, 'src/database.ts'), await readFile(driver.databaseFile));
   const library = JSON.parse(
     await readFile(join(ROOT, 'libs/search-sync/package.json'), 'utf8'),
   ) as PackageJson;
-  return { work, app, tarball, library, env };
+  const packages = driverPackages(
+    driver,
+    installedPackages(readmeApplication(await readFile(README, 'utf8'))),
+  );
+  return { work, app, tarball, library, env, driver, packages };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Client } from '@opensearch-project/opensearch';
@@ -12,6 +13,7 @@ import {
   prepareConsumerApp,
   run,
 } from './consumer-app.build.js';
+import { type ConsumerDriver, otherDriverPackages } from './consumer-app.driver.js';
 import { eventually } from './eventually.js';
 import { importSpecifiers, packageOf } from './readme-app.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
@@ -25,11 +27,11 @@ export type ConsumerInstall = (consumer: ConsumerApp) => Promise<void>;
 /**
  * The package as a user gets it: `npm pack` of libs/search-sync, installed by `install` with its peers
  * into a fresh Nest application outside the repository (the README's minimal application, test/consumer-app,
- * written to a temporary directory), whose migrations drizzle-kit generates and applies, compiled with tsc
- * and run with node: synced once, then on its schedule while rows change.
+ * written to a temporary directory, on `driver`), whose migrations drizzle-kit generates and applies,
+ * compiled with tsc and run with node: synced once, then on its schedule while rows change.
  */
-export function describeConsumerApp(title: string, install: ConsumerInstall): void {
-  describe(title, () => {
+export function describeConsumerApp(title: string, driver: ConsumerDriver, install: ConsumerInstall): void {
+  describe(`${title} on ${driver.name}`, () => {
     let consumer: ConsumerApp;
     let database: TestDatabase;
     let client: Client;
@@ -42,7 +44,7 @@ export function describeConsumerApp(title: string, install: ConsumerInstall): vo
     beforeAll(async () => {
       client = createClient();
       database = await createTestDatabase({ migrate: false });
-      consumer = await prepareConsumerApp({
+      consumer = await prepareConsumerApp(driver, {
         DATABASE_URL: database.url,
         OPENSEARCH_URL,
         BOOKS_FAMILY: family,
@@ -71,6 +73,10 @@ export function describeConsumerApp(title: string, install: ConsumerInstall): vo
     it('installs with the peers it declares and imports no package it does not declare', async () => {
       // npm ls fails on a missing, invalid or unmet peer dependency.
       await inApp('npm', ['ls', '--all']);
+      // The application runs on its driver alone: the other one is not installed.
+      expect(existsSync(join(consumer.app, 'node_modules', driver.package))).toBe(true);
+      for (const other of otherDriverPackages(driver))
+        expect(existsSync(join(consumer.app, 'node_modules', other))).toBe(false);
       const { library } = consumer;
       const installed = join(consumer.app, 'node_modules', library.name);
       const declared = new Set([
