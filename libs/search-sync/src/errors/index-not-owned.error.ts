@@ -1,5 +1,4 @@
-import type { ForeignIndex } from '../opensearch/index.owner.js';
-import type { StateIdentity } from '../state/state.identity.js';
+import type { ForeignIndex, StateIdentity } from './ownership.types.js';
 import { SearchSyncError } from './search-sync.error.js';
 import { messages } from './search-sync.messages.js';
 

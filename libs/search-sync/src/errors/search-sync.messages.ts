@@ -1,5 +1,4 @@
-import type { ForeignIndex, IndexOwner } from '../opensearch/index.owner.js';
-import type { StateIdentity } from '../state/state.identity.js';
+import type { ForeignIndex, IndexOwner, StateIdentity } from './ownership.types.js';
 
 const database = (location: { database: string; systemIdentifier: string }) =>
   `database "${location.database}" (PostgreSQL system ${location.systemIdentifier})`;

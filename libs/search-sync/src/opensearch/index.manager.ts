@@ -1,6 +1,6 @@
 import type { Client, Types } from '@opensearch-project/opensearch';
+import type { IndexOwner } from '../errors/ownership.types.js';
 import type { KeyFieldType } from '../keys/key.field.js';
-import type { IndexOwner } from './index.owner.js';
 
 /**
  * The library's own object field in every document: the row version and the key (see `keys/key.field.ts`).

@@ -2,35 +2,15 @@ import type { Client } from '@opensearch-project/opensearch';
 import { ClusterUnavailableError } from '../errors/cluster-unavailable.error.js';
 import { IndexNotOwnedError } from '../errors/index-not-owned.error.js';
 import { openSearchFailure } from '../errors/opensearch-failure.util.js';
+import type { ForeignIndex, IndexOwner, StateIdentity } from '../errors/ownership.types.js';
 import type { KeyFieldType } from '../keys/key.field.js';
-import type { DatabaseLocation, StateIdentity } from '../state/state.identity.js';
 import { isRetryableRequestError } from './bulk.classify.js';
 import { type IndexDefinition, SYNC_FIELD, syncFieldMapping } from './index.manager.js';
-
-/**
- * Who an index belongs to, in its `_meta` under `search_sync`: the state that created (or adopted) it,
- * the database that state lives in, and the version it holds.
- */
-export interface IndexOwner extends DatabaseLocation {
-  readonly state: string;
-  readonly family: string;
-  readonly version: number;
-  readonly definitionHash: string;
-}
 
 /** A version's index as bootstrap and runs need to know it. */
 export interface OwnedIndexDefinition extends IndexDefinition {
   readonly version: number;
   readonly definitionHash: string;
-}
-
-/** An index that exists but is not this state's: its owner (null: none recorded) and whether it may be adopted. */
-export interface ForeignIndex {
-  readonly version: number;
-  readonly index: string;
-  readonly owner: IndexOwner | null;
-  /** Listed for adoption, but built from another definition of the version: adopting it would keep wrong mappings. */
-  readonly otherDefinition: boolean;
 }
 
 export type IndexInspection =

@@ -1,19 +1,8 @@
 import { sql } from 'drizzle-orm';
 import type { SyncExecutor } from '../database/database.type.js';
 import { queryRows } from '../database/database.type.js';
+import type { StateIdentity } from '../errors/ownership.types.js';
 import { DEFAULT_STATE_SCHEMA } from './state.schema.js';
-
-/** A database: its PostgreSQL cluster (`pg_control_system()`, new at every initdb) and its name. */
-export interface DatabaseLocation {
-  readonly systemIdentifier: string;
-  readonly database: string;
-}
-
-/** Which state this is: the id its indexes carry, where it lives, and the state it was copied from. */
-export interface StateIdentity extends DatabaseLocation {
-  readonly id: string;
-  readonly copiedFrom: string | null;
-}
 
 export interface ResolvedIdentity {
   readonly identity: StateIdentity;
