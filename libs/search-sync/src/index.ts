@@ -40,8 +40,10 @@ export type {
   VersionDefinition,
 } from './family/family.definition.js';
 export type { SourceRow } from './family/source-row.type.js';
-export { describeSource, type KeyColumn, type KeyKind, type SyncSource } from './family/sync-source.js';
+export { describeSource, type SyncSource } from './family/sync-source.js';
+export type { ChangePosition, KeyValue } from './keys/change-position.js';
 export { documentId, parseDocumentId } from './keys/document-id.js';
+export type { KeyColumn, KeyKind } from './keys/key.column.js';
 export { SearchSyncModule } from './nest/search-sync.module.js';
 export {
   ASYNC_OPTIONS_TYPE,
@@ -58,7 +60,6 @@ export type { BackfillOptions } from './partitions/backfill-options.interface.js
 export type { PartitionInstanceProgress, PartitionProgress } from './partitions/partition.progress.js';
 export type { PartitionWork } from './partitions/partition.worker.js';
 export type { PartitionWorkReport, PartitionWorkSeconds } from './partitions/partition-work.report.js';
-export type { ChangePosition, KeyValue } from './pipeline/change-position.js';
 export type { Loader } from './pipeline/load.stage.js';
 export type {
   ChangeBatch,

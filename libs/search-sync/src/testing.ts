@@ -4,10 +4,10 @@
 export { CheckpointStore } from './checkpoints/checkpoint.store.js';
 export { DeadLetterStore } from './dead-letters/dead-letter.store.js';
 export { formerDefinitionHash } from './family/definition.hash.js';
+export { comparePositions } from './keys/change-position.js';
 export { keyFieldValue } from './keys/key.field.js';
 export { compareKeys } from './keys/key.order.js';
 export { LeaseStore } from './leases/lease.store.js';
 export { BackfillPlanStore } from './partitions/backfill-plan.store.js';
 export { PartitionStore } from './partitions/partition.store.js';
-export { comparePositions } from './pipeline/change-position.js';
 export { RunStore } from './runs/run.store.js';

@@ -1,6 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
-import type { ChangePosition, Checkpoint } from '../pipeline/change-position.js';
+import type { ChangePosition, Checkpoint } from '../keys/change-position.js';
 import type { ReadScope } from '../pipeline/extract.stage.js';
 import type { CapturedSource } from './captured.source.js';
 import { namedKeyColumn, tableKeyColumn, tupleSql } from './key.sql.js';

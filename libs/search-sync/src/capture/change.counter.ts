@@ -1,6 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { queryRows } from '../database/database.type.js';
-import type { Checkpoint } from '../pipeline/change-position.js';
+import type { Checkpoint } from '../keys/change-position.js';
 import type { CapturedSource } from './captured.source.js';
 import { rowsNotApplied, TOMBSTONE_CHANGE_KEY, tombstonesNotApplied } from './change-position.sql.js';
 

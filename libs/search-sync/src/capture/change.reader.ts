@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../database/database.type.js';
-import type { KeyColumn } from '../family/sync-source.js';
+import type { ChangePosition } from '../keys/change-position.js';
 import { documentId } from '../keys/document-id.js';
-import type { ChangePosition } from '../pipeline/change-position.js';
+import type { KeyColumn } from '../keys/key.column.js';
 import type { ChangeReader, ReadBound, ReadScope } from '../pipeline/extract.stage.js';
 import type { SourceChange } from '../pipeline/pipeline.interface.js';
 import type { CapturedSource } from './captured.source.js';

@@ -2,9 +2,10 @@ import { sql } from 'drizzle-orm';
 import { bigint, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeSource, type KeyColumn } from '../family/sync-source.js';
+import { describeSource } from '../family/sync-source.js';
+import type { ChangePosition, KeyValue } from '../keys/change-position.js';
+import { type KeyColumn } from '../keys/key.column.js';
 import { LeaseStore } from '../leases/lease.store.js';
-import type { ChangePosition, KeyValue } from '../pipeline/change-position.js';
 import { createStateTestDatabase, type StateTestDatabase } from '../state/state.test-database.js';
 import { CheckpointStore } from './checkpoint.store.js';
 

@@ -3,8 +3,8 @@ import { transactionIds } from '../capture/change-position.sql.js';
 import { storedKeySql } from '../capture/key.sql.js';
 import type { SyncExecutor } from '../database/database.type.js';
 import { queryRows } from '../database/database.type.js';
-import type { KeyColumn } from '../family/sync-source.js';
-import type { Checkpoint, KeyValue } from '../pipeline/change-position.js';
+import type { Checkpoint, KeyValue } from '../keys/change-position.js';
+import type { KeyColumn } from '../keys/key.column.js';
 import { DEFAULT_STATE_SCHEMA } from '../state/state.schema.js';
 
 /**

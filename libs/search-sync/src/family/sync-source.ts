@@ -1,20 +1,8 @@
 import { getTableColumns, getTableName, is } from 'drizzle-orm';
 import { getTableConfig, PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { SearchSyncConfigurationError } from '../errors/configuration.error.js';
+import type { KeyColumn, KeyKind } from '../keys/key.column.js';
 import { assertSqlIdentifier } from '../utils/identifier.util.js';
-
-/** How a key column's values compare, so JavaScript orders positions exactly as PostgreSQL does. */
-export type KeyKind = 'number' | 'bigint' | 'text' | 'uuid';
-
-export interface KeyColumn {
-  readonly column: PgColumn;
-  /** The column's property name on rows Drizzle returns. */
-  readonly property: string;
-  readonly name: string;
-  /** The SQL type used to cast stored key values back (checkpoints keep keys as JSON). */
-  readonly sqlType: string;
-  readonly kind: KeyKind;
-}
 
 /** A Drizzle table seen as a change source: its identity and its key columns, validated once. */
 export interface SyncSource {

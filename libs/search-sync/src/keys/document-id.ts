@@ -1,5 +1,5 @@
-import type { KeyColumn, KeyKind } from '../family/sync-source.js';
-import type { KeyValue } from '../pipeline/change-position.js';
+import type { KeyValue } from './change-position.js';
+import type { KeyColumn, KeyKind } from './key.column.js';
 
 /** OpenSearch refuses `_id`s longer than this many UTF-8 bytes (and empty ones). */
 export const MAX_DOCUMENT_ID_BYTES = 512;

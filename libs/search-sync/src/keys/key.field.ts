@@ -1,5 +1,5 @@
-import type { KeyColumn } from '../family/sync-source.js';
-import type { KeyValue } from '../pipeline/change-position.js';
+import type { KeyValue } from './change-position.js';
+import type { KeyColumn } from './key.column.js';
 
 /**
  * How the library's key field (`search_sync.key`) is mapped: a single integer key as a `long`; any

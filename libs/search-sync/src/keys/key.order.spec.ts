@@ -2,7 +2,7 @@ import { bigint, integer, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { describeSource } from '../family/sync-source.js';
-import { comparePositions, type KeyValue } from '../pipeline/change-position.js';
+import { comparePositions, type KeyValue } from './change-position.js';
 import { keyFieldValue } from './key.field.js';
 import { compareCodePoints, compareKeys } from './key.order.js';
 

@@ -1,5 +1,5 @@
-import type { KeyColumn } from '../family/sync-source.js';
-import type { Checkpoint, KeyValue } from '../pipeline/change-position.js';
+import type { Checkpoint, KeyValue } from '../keys/change-position.js';
+import type { KeyColumn } from '../keys/key.column.js';
 import type { ReadBound } from '../pipeline/extract.stage.js';
 
 /** A value of each key column's type; where it sits in the key order does not matter (see below). */

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { KeyColumn } from '../family/sync-source.js';
-import { type ChangePosition, comparePositions } from './change-position.js';
+import { type ChangePosition, comparePositions } from '../keys/change-position.js';
+import type { KeyColumn } from '../keys/key.column.js';
 import { type ChangeReader, extractChanges, type ReadScope } from './extract.stage.js';
 import type { SourceChange } from './pipeline.interface.js';
 

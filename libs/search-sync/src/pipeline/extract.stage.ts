@@ -1,5 +1,5 @@
-import type { KeyColumn } from '../family/sync-source.js';
-import { type ChangePosition, comparePositions } from './change-position.js';
+import { type ChangePosition, comparePositions } from '../keys/change-position.js';
+import type { KeyColumn } from '../keys/key.column.js';
 import type { ChangeBatch, SourceChange } from './pipeline.interface.js';
 
 /**

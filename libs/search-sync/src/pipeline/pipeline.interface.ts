@@ -1,4 +1,4 @@
-import type { ChangePosition, Checkpoint, KeyValue } from './change-position.js';
+import type { ChangePosition, Checkpoint, KeyValue } from '../keys/change-position.js';
 
 /**
  * A stage: an async iterable of batches in, one out. Built-in stages and user stages share this

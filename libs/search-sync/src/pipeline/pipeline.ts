@@ -1,5 +1,5 @@
-import type { ChangePosition } from './change-position.js';
-import { comparePositions } from './change-position.js';
+import type { ChangePosition } from '../keys/change-position.js';
+import { comparePositions } from '../keys/change-position.js';
 import { type ChangeReader, type ExtractOptions, extractChanges, type ReadBound } from './extract.stage.js';
 import { type Loader, load } from './load.stage.js';
 import { normalise } from './normalise.stage.js';

@@ -2,7 +2,7 @@ import { integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { describeSource } from '../family/sync-source.js';
-import type { ChangePosition, Checkpoint, KeyValue } from './change-position.js';
+import type { ChangePosition, Checkpoint, KeyValue } from '../keys/change-position.js';
 import type { ChangeBatch, SourceChange, VersionTarget } from './pipeline.interface.js';
 import { type RoutedBatch, route } from './route.stage.js';
 

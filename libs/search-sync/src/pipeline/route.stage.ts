@@ -1,5 +1,5 @@
-import type { KeyColumn } from '../family/sync-source.js';
-import { isAfterCheckpoint } from './change-position.js';
+import { isAfterCheckpoint } from '../keys/change-position.js';
+import type { KeyColumn } from '../keys/key.column.js';
 import type { ChangeBatch, SourceChange, Stage, VersionTarget } from './pipeline.interface.js';
 
 /** A batch with, for every version, the changes that version has not applied yet. */

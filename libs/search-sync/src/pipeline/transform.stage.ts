@@ -1,5 +1,5 @@
 import { deadLetterRecord } from '../dead-letters/dead-letter.record.js';
-import type { KeyColumn } from '../family/sync-source.js';
+import type { KeyColumn } from '../keys/key.column.js';
 import { keyFieldValue } from '../keys/key.field.js';
 import type {
   DeadLetterRecord,

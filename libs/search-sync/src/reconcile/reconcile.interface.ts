@@ -1,6 +1,6 @@
-import type { KeyColumn } from '../family/sync-source.js';
+import type { Checkpoint, KeyValue } from '../keys/change-position.js';
+import type { KeyColumn } from '../keys/key.column.js';
 import type { KeyRange } from '../keys/key.range.js';
-import type { Checkpoint, KeyValue } from '../pipeline/change-position.js';
 import type { IndexOperation, SourceChange } from '../pipeline/pipeline.interface.js';
 
 /** Counts and row-version sums of one key range, on one side. */

@@ -4,10 +4,10 @@ import { rowsNotApplied, tombstonesNotApplied } from '../capture/change-position
 import { keyOrderSql, keyRangeSql, keyValueOf, namedKeyColumn, tableKeyColumn } from '../capture/key.sql.js';
 import { SourceRows } from '../capture/source.rows.js';
 import { queryRows } from '../database/database.type.js';
-import type { KeyColumn } from '../family/sync-source.js';
+import type { Checkpoint, KeyValue } from '../keys/change-position.js';
 import { documentId } from '../keys/document-id.js';
+import type { KeyColumn } from '../keys/key.column.js';
 import type { KeyRange } from '../keys/key.range.js';
-import type { Checkpoint, KeyValue } from '../pipeline/change-position.js';
 import type { SourceChange } from '../pipeline/pipeline.interface.js';
 import type { RangeStats, ReconcileSource } from './reconcile.interface.js';
 

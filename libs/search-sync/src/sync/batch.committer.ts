@@ -3,7 +3,7 @@ import { transaction } from '../database/database.transaction.js';
 import type { SyncDatabase } from '../database/database.type.js';
 import { documentKey } from '../dead-letters/dead-letter.record.js';
 import type { DeadLetterStore } from '../dead-letters/dead-letter.store.js';
-import type { KeyColumn } from '../family/sync-source.js';
+import type { KeyColumn } from '../keys/key.column.js';
 import type { LoadedBatch } from '../pipeline/pipeline.interface.js';
 import type { Fence } from './sync.interface.js';
 

@@ -1,4 +1,4 @@
-import type { KeyColumn } from '../family/sync-source.js';
+import type { KeyColumn } from '../keys/key.column.js';
 import type {
   ChangeBatch,
   PlannedBatch,

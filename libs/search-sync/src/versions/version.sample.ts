@@ -1,8 +1,8 @@
 import type { SourceRows } from '../capture/source.rows.js';
 import { documentHash } from '../family/definition.hash.js';
+import type { KeyValue } from '../keys/change-position.js';
 import { documentId } from '../keys/document-id.js';
 import { WHOLE_KEY_SPACE } from '../keys/key.range.js';
-import type { KeyValue } from '../pipeline/change-position.js';
 import type { PlannedBatch, SourceChange } from '../pipeline/pipeline.interface.js';
 import { decodeSampleInput, encodeSampleInput } from './sample-input.codec.js';
 

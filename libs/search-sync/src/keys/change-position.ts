@@ -1,5 +1,5 @@
-import type { KeyColumn } from '../family/sync-source.js';
-import { compareKeys } from '../keys/key.order.js';
+import type { KeyColumn } from './key.column.js';
+import { compareKeys } from './key.order.js';
 
 /** Where a change sits in the change order: `(change key, primary key)`. */
 export interface ChangePosition {
