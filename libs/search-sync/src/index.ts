@@ -8,7 +8,6 @@ export {
   installChangeCapture,
 } from './capture/change-capture.migration.js';
 export {
-  type ChangeCapture,
   exactCapture,
   type TimestampCaptureOptions,
   timestampCapture,
@@ -33,6 +32,8 @@ export type {
   SyncEvent,
   SyncObserver,
 } from './events/sync-event.interface.js';
+export type { BackfillOptions } from './family/backfill-options.interface.js';
+export type { ChangeCapture } from './family/change-capture.interface.js';
 export type {
   FamilyDefinition,
   FamilyRefresh,
@@ -40,6 +41,7 @@ export type {
   VersionDefinition,
 } from './family/family.definition.js';
 export type { SourceRow } from './family/source-row.type.js';
+export type { ChangeBatch, SourceChange, Stage } from './family/stage.interface.js';
 export { describeSource, type SyncSource } from './family/sync-source.js';
 export type { ChangePosition, KeyValue } from './keys/change-position.js';
 export { documentId, parseDocumentId } from './keys/document-id.js';
@@ -56,19 +58,11 @@ export type { FamilyStatus } from './nest/search-sync-status.interface.js';
 export type { BulkLoaderOptions } from './opensearch/bulk.loader.js';
 export { DEFAULT_THROTTLE_OPTIONS, type ThrottleOptions } from './opensearch/bulk.throttle.js';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './opensearch/retry.policy.js';
-export type { BackfillOptions } from './partitions/backfill-options.interface.js';
 export type { PartitionInstanceProgress, PartitionProgress } from './partitions/partition.progress.js';
 export type { PartitionWork } from './partitions/partition.worker.js';
 export type { PartitionWorkReport, PartitionWorkSeconds } from './partitions/partition-work.report.js';
 export type { Loader } from './pipeline/load.stage.js';
-export type {
-  ChangeBatch,
-  IndexOperation,
-  LoadResult,
-  LoadStats,
-  SourceChange,
-  Stage,
-} from './pipeline/pipeline.interface.js';
+export type { IndexOperation, LoadResult, LoadStats } from './pipeline/pipeline.interface.js';
 export type {
   BackfillEstimate,
   DefinitionChange,

@@ -3,10 +3,10 @@ import { transaction } from '../database/database.transaction.js';
 import type { SyncDatabase } from '../database/database.type.js';
 import { drizzleSchema, relationalQueryName } from '../database/drizzle-schema.js';
 import { SearchSyncConfigurationError } from '../errors/configuration.error.js';
+import type { BoundChangeCapture, ChangeCapture } from '../family/change-capture.interface.js';
 import type { SyncSource } from '../family/sync-source.js';
 import type { KeyColumn } from '../keys/key.column.js';
 import { tombstoneTableName } from './change-capture.migration.js';
-import type { BoundChangeCapture, ChangeCapture } from './change-capture.mode.js';
 
 export interface CapturedSourceOptions {
   readonly family: string;

@@ -1,10 +1,11 @@
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../database/database.type.js';
+import type { ReadBound } from '../family/change-capture.interface.js';
+import type { SourceChange } from '../family/stage.interface.js';
 import type { ChangePosition } from '../keys/change-position.js';
 import { documentId } from '../keys/document-id.js';
 import type { KeyColumn } from '../keys/key.column.js';
-import type { ChangeReader, ReadBound, ReadScope } from '../pipeline/extract.stage.js';
-import type { SourceChange } from '../pipeline/pipeline.interface.js';
+import type { ChangeReader, ReadScope } from '../pipeline/extract.stage.js';
 import type { CapturedSource } from './captured.source.js';
 import { inScope, rowsAfter, TOMBSTONE_CHANGE_KEY, tombstonesAfter } from './change-position.sql.js';
 import { keyOrderSql, keyValueOf, namedKeyColumn } from './key.sql.js';

@@ -1,9 +1,9 @@
 import { asc, getTableColumns, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
+import type { SourceChange } from '../family/stage.interface.js';
 import type { Checkpoint, KeyValue } from '../keys/change-position.js';
 import { documentId } from '../keys/document-id.js';
 import type { KeyRange } from '../keys/key.range.js';
-import type { SourceChange } from '../pipeline/pipeline.interface.js';
 import type { CapturedSource } from './captured.source.js';
 import { rowsNotApplied } from './change-position.sql.js';
 import { keyOrderSql, keyRangeSql, keyValueOf, keyValueSql, tableKeyColumn, tupleSql } from './key.sql.js';

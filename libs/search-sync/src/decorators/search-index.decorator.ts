@@ -1,10 +1,10 @@
 import { SetMetadata } from '@nestjs/common';
 import type { SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
-import type { ChangeCapture } from '../capture/change-capture.mode.js';
+import type { BackfillOptions } from '../family/backfill-options.interface.js';
+import type { ChangeCapture } from '../family/change-capture.interface.js';
 import type { FamilyRefresh } from '../family/family.definition.js';
-import type { BackfillOptions } from '../partitions/backfill-options.interface.js';
-import type { ChangeBatch, Stage } from '../pipeline/pipeline.interface.js';
+import type { ChangeBatch, Stage } from '../family/stage.interface.js';
 import { SEARCH_INDEX_METADATA } from '../search-sync.constants.js';
 
 /** When a family runs by itself: every N milliseconds, or on a cron expression (seconds allowed). */

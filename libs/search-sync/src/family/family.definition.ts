@@ -1,8 +1,8 @@
 import type { SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
-import type { ChangeCapture } from '../capture/change-capture.mode.js';
-import type { BackfillOptions } from '../partitions/backfill-options.interface.js';
-import type { ChangeBatch, Stage } from '../pipeline/pipeline.interface.js';
+import type { BackfillOptions } from './backfill-options.interface.js';
+import type { ChangeCapture } from './change-capture.interface.js';
+import type { ChangeBatch, Stage } from './stage.interface.js';
 
 /** A JSON object document (an interface or a record); transforms must return one. */
 export type SearchDocument = object;

@@ -1,8 +1,8 @@
 import type { Client, ClientOptions } from '@opensearch-project/opensearch';
 import type { SyncDatabase } from '../database/database.type.js';
+import type { BackfillOptions } from '../family/backfill-options.interface.js';
 import type { FamilyRefresh } from '../family/family.definition.js';
 import type { BulkLoaderOptions } from '../opensearch/bulk.loader.js';
-import type { BackfillOptions } from '../partitions/backfill-options.interface.js';
 
 export interface SearchSyncModuleOptions {
   /** The application's Drizzle database (any Drizzle PostgreSQL database); never closed by the module. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SearchSyncConfigurationError } from '../errors/configuration.error.js';
-import type { BackfillOptions } from './backfill-options.interface.js';
+import type { BackfillOptions } from '../family/backfill-options.interface.js';
 import { DEFAULT_PARTITIONING } from './partition.cutter.js';
 import { resolvePartitioning } from './partitioning.resolve.js';
 

@@ -1,6 +1,6 @@
 import { SearchSyncConfigurationError } from '../errors/configuration.error.js';
 import { messages } from '../errors/search-sync.messages.js';
-import type { BackfillOptions } from './backfill-options.interface.js';
+import type { BackfillOptions } from '../family/backfill-options.interface.js';
 import { DEFAULT_PARTITIONING, type PartitioningOptions } from './partition.cutter.js';
 
 /**

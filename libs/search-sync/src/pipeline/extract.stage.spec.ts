@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { SourceChange } from '../family/stage.interface.js';
 import { type ChangePosition, comparePositions } from '../keys/change-position.js';
 import type { KeyColumn } from '../keys/key.column.js';
 import { type ChangeReader, extractChanges, type ReadScope } from './extract.stage.js';
-import type { SourceChange } from './pipeline.interface.js';
 
 const keys = [{ kind: 'number' } as KeyColumn];
 const after = (a: ChangePosition, b: ChangePosition | null) => !b || comparePositions(keys, a, b) > 0;

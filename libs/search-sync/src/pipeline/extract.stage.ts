@@ -1,6 +1,7 @@
+import type { ReadBound } from '../family/change-capture.interface.js';
+import type { ChangeBatch, SourceChange } from '../family/stage.interface.js';
 import { type ChangePosition, comparePositions } from '../keys/change-position.js';
 import type { KeyColumn } from '../keys/key.column.js';
-import type { ChangeBatch, SourceChange } from './pipeline.interface.js';
 
 /**
  * Which committed changes a read may see. A snapshot bound reads past a transaction left open: the
@@ -11,14 +12,6 @@ import type { ChangeBatch, SourceChange } from './pipeline.interface.js';
 export type ReadScope =
   | { readonly kind: 'snapshot'; readonly below: number; readonly inProgress: readonly number[] }
   | { readonly kind: 'transactions'; readonly ids: readonly number[]; readonly upTo: ChangePosition | null };
-
-/** A snapshot of the source's transactions, taken once per run. */
-export interface ReadBound {
-  /** Change keys at or above it were not committed when the bound was taken (the snapshot's xmax). */
-  readonly below: number;
-  /** Change keys below `below` still in progress then (the snapshot's xip). */
-  readonly inProgress: readonly number[];
-}
 
 /** Where extraction reads from: one query for rows and one for tombstones per batch. */
 export interface ChangeReader {

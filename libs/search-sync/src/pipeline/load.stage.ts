@@ -1,5 +1,6 @@
+import type { Stage } from '../family/stage.interface.js';
 import { mapOrdered } from '../utils/async-iterable.util.js';
-import type { IndexOperation, LoadedBatch, LoadResult, PlannedBatch, Stage } from './pipeline.interface.js';
+import type { IndexOperation, LoadedBatch, LoadResult, PlannedBatch } from './pipeline.interface.js';
 
 /**
  * Anything that takes operations to OpenSearch: the bulk loader, or a wrapper of it (metrics, rate

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { ChangeBatch, SourceChange } from '../family/stage.interface.js';
 import { normalise } from './normalise.stage.js';
-import type { ChangeBatch, SourceChange } from './pipeline.interface.js';
 
 interface Row {
   readonly id: number;

@@ -1,4 +1,4 @@
-import type { ChangeBatch, Stage } from './pipeline.interface.js';
+import type { ChangeBatch, Stage } from '../family/stage.interface.js';
 
 /** Turns each extracted row (with its relations) into the family's DTO; deletes carry no row. */
 export function normalise<T>(toDto: (row: any) => T): Stage<ChangeBatch<unknown>, ChangeBatch<T>> {

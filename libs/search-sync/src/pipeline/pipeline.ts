@@ -1,9 +1,11 @@
+import { type ReadBound } from '../family/change-capture.interface.js';
+import type { ChangeBatch, Stage } from '../family/stage.interface.js';
 import type { ChangePosition } from '../keys/change-position.js';
 import { comparePositions } from '../keys/change-position.js';
-import { type ChangeReader, type ExtractOptions, extractChanges, type ReadBound } from './extract.stage.js';
+import { type ChangeReader, type ExtractOptions, extractChanges } from './extract.stage.js';
 import { type Loader, load } from './load.stage.js';
 import { normalise } from './normalise.stage.js';
-import type { ChangeBatch, LoadedBatch, Stage, VersionTarget } from './pipeline.interface.js';
+import type { LoadedBatch, VersionTarget } from './pipeline.interface.js';
 import { route } from './route.stage.js';
 import { transform } from './transform.stage.js';
 

@@ -1,9 +1,10 @@
 import { integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { ChangeBatch, SourceChange } from '../family/stage.interface.js';
 import { describeSource } from '../family/sync-source.js';
 import type { ChangePosition, Checkpoint, KeyValue } from '../keys/change-position.js';
-import type { ChangeBatch, SourceChange, VersionTarget } from './pipeline.interface.js';
+import type { VersionTarget } from './pipeline.interface.js';
 import { type RoutedBatch, route } from './route.stage.js';
 
 const intKeys = describeSource('i', pgTable('i', { id: integer('id').primaryKey() })).keys;

@@ -1,6 +1,7 @@
+import type { ChangeBatch, SourceChange, Stage } from '../family/stage.interface.js';
 import { isAfterCheckpoint } from '../keys/change-position.js';
 import type { KeyColumn } from '../keys/key.column.js';
-import type { ChangeBatch, SourceChange, Stage, VersionTarget } from './pipeline.interface.js';
+import type { VersionTarget } from './pipeline.interface.js';
 
 /** A batch with, for every version, the changes that version has not applied yet. */
 export interface RoutedBatch<T> extends ChangeBatch<T> {

@@ -1,10 +1,11 @@
 import { integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { SourceChange } from '../family/stage.interface.js';
 import { describeSource } from '../family/sync-source.js';
 import type { KeyValue } from '../keys/change-position.js';
 import { type KeyColumn } from '../keys/key.column.js';
-import type { PlannedBatch, SourceChange, VersionTarget } from './pipeline.interface.js';
+import type { PlannedBatch, VersionTarget } from './pipeline.interface.js';
 import type { RoutedBatch } from './route.stage.js';
 import { transform } from './transform.stage.js';
 

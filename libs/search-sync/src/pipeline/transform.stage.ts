@@ -1,14 +1,8 @@
 import { deadLetterRecord } from '../dead-letters/dead-letter.record.js';
+import type { SourceChange, Stage } from '../family/stage.interface.js';
 import type { KeyColumn } from '../keys/key.column.js';
 import { keyFieldValue } from '../keys/key.field.js';
-import type {
-  DeadLetterRecord,
-  IndexOperation,
-  PlannedBatch,
-  SourceChange,
-  Stage,
-  VersionTarget,
-} from './pipeline.interface.js';
+import type { DeadLetterRecord, IndexOperation, PlannedBatch, VersionTarget } from './pipeline.interface.js';
 import type { RoutedBatch } from './route.stage.js';
 
 const describe = (error: unknown) =>

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { SourceRows } from '../capture/source.rows.js';
-import type { SourceChange } from '../pipeline/pipeline.interface.js';
+import type { SourceChange } from '../family/stage.interface.js';
 import { scanSource } from './source.scan.js';
 
 /** A reader over rows 1..n in key order, some of them soft-deleted, read by keyset pages as the real one is. */

@@ -1,9 +1,10 @@
 import { documentHash } from '../family/definition.hash.js';
+import type { SourceChange } from '../family/stage.interface.js';
 import { type Checkpoint, isAfterCheckpoint } from '../keys/change-position.js';
 import { parseDocumentId } from '../keys/document-id.js';
 import type { KeyRange } from '../keys/key.range.js';
 import type { Loader } from '../pipeline/load.stage.js';
-import type { IndexOperation, SourceChange } from '../pipeline/pipeline.interface.js';
+import type { IndexOperation } from '../pipeline/pipeline.interface.js';
 import type { IndexedDocument, IndexRanges } from './index-ranges.js';
 import type {
   ReconcileReport,

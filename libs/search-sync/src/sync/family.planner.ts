@@ -1,11 +1,6 @@
+import type { ChangeBatch, SourceChange, Stage } from '../family/stage.interface.js';
 import type { KeyColumn } from '../keys/key.column.js';
-import type {
-  ChangeBatch,
-  PlannedBatch,
-  SourceChange,
-  Stage,
-  VersionTarget,
-} from '../pipeline/pipeline.interface.js';
+import type { PlannedBatch, VersionTarget } from '../pipeline/pipeline.interface.js';
 import { route } from '../pipeline/route.stage.js';
 import { transform } from '../pipeline/transform.stage.js';
 
