@@ -1,9 +1,9 @@
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { SyncDatabase, SyncExecutor } from '../database/database.type.js';
+import { documentKey } from '../pipeline/dead-letter.record.js';
 import type { DeadLetterRecord } from '../pipeline/pipeline.interface.js';
 import { DEFAULT_STATE_SCHEMA, type StateTables, stateTables } from '../state/state.schema.js';
 import type { DeadLetter, DeadLetterQuery } from './dead-letter.interface.js';
-import { documentKey } from './dead-letter.record.js';
 
 /** Document operations that failed for good, per family and version, replayable. */
 export class DeadLetterStore {

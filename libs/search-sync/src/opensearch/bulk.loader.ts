@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@opensearch-project/opensearch';
-import { deadLetterRecord } from '../dead-letters/dead-letter.record.js';
 import { ClusterUnavailableError } from '../errors/cluster-unavailable.error.js';
 import { OperationTally } from '../events/operation.tally.js';
 import type { LoaderEvent } from '../events/sync-event.interface.js';
+import { deadLetterRecord } from '../pipeline/dead-letter.record.js';
 import { emptyLoadStats } from '../pipeline/load.stats.js';
 import type {
   DeadLetterRecord,

@@ -1,5 +1,5 @@
-import { deadLetterRecord } from '../dead-letters/dead-letter.record.js';
 import { documentIdRefusal } from '../keys/document-id.js';
+import { deadLetterRecord } from '../pipeline/dead-letter.record.js';
 import type { DeadLetterRecord, IndexOperation } from '../pipeline/pipeline.interface.js';
 import { SYNC_FIELD } from './index.manager.js';
 

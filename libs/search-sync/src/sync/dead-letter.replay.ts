@@ -1,8 +1,8 @@
 import { SourceRows } from '../capture/source.rows.js';
 import { transaction } from '../database/database.transaction.js';
 import type { DeadLetterQuery } from '../dead-letters/dead-letter.interface.js';
-import { documentKey } from '../dead-letters/dead-letter.record.js';
 import { parseDocumentId } from '../keys/document-id.js';
+import { documentKey } from '../pipeline/dead-letter.record.js';
 import type { DeadLetterRecord, IndexOperation } from '../pipeline/pipeline.interface.js';
 import type { FamilyContext } from './family.context.js';
 import type { ReplayReport, RunOptions } from './sync.interface.js';

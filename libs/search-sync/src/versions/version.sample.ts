@@ -5,20 +5,8 @@ import type { KeyValue } from '../keys/change-position.js';
 import { documentId } from '../keys/document-id.js';
 import { WHOLE_KEY_SPACE } from '../keys/key.range.js';
 import type { PlannedBatch } from '../pipeline/pipeline.interface.js';
+import type { SampledDocument } from '../state/tables/version.table.js';
 import { decodeSampleInput, encodeSampleInput } from './sample-input.codec.js';
-
-/** What a version's pipeline made of one source row, and the row it made it of. */
-export interface SampledDocument {
-  readonly key: readonly KeyValue[];
-  readonly rowVersion: number;
-  /** Hash of the document (or `delete` when the filter left the row out, `error:<type>` when it threw). */
-  readonly hash: string;
-  /**
-   * The row as read, relations included (see `sample-input.codec.ts`). Absent from samples taken by
-   * library versions before 0.3, which are taken again at the next bootstrap.
-   */
-  readonly input?: string;
-}
 
 /** The pipeline of one version, from source rows to the documents it writes. */
 export type VersionPlan = (rows: readonly SourceChange<unknown>[]) => Promise<PlannedBatch>;

@@ -3,8 +3,7 @@ import { transaction } from '../database/database.transaction.js';
 import type { SyncDatabase } from '../database/database.type.js';
 import type { IndexOwner } from '../errors/ownership.types.js';
 import { DEFAULT_STATE_SCHEMA, type StateTables, stateTables } from '../state/state.schema.js';
-import type { VersionState } from '../state/tables/version.table.js';
-import type { SampledDocument } from './version.sample.js';
+import type { SampledDocument, VersionState } from '../state/tables/version.table.js';
 
 export interface VersionRecord {
   readonly family: string;

@@ -1,8 +1,21 @@
 import { bigint, integer, jsonb, type PgSchema, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
-import type { SampledDocument } from '../../versions/version.sample.js';
+import type { KeyValue } from '../../keys/change-position.js';
 
 /** The lifecycle of a version: created → backfilling → live → serving → retired. */
 export type VersionState = 'created' | 'backfilling' | 'live' | 'serving' | 'retired';
+
+/** What a version's pipeline made of one source row, and the row it made it of. */
+export interface SampledDocument {
+  readonly key: readonly KeyValue[];
+  readonly rowVersion: number;
+  /** Hash of the document (or `delete` when the filter left the row out, `error:<type>` when it threw). */
+  readonly hash: string;
+  /**
+   * The row as read, relations included (see `versions/sample-input.codec.ts`). Absent from samples taken by
+   * library versions before 0.3, which are taken again at the next bootstrap.
+   */
+  readonly input?: string;
+}
 
 /** Each version of each family: its index, lifecycle state and the hash of its definition. */
 export const versionTable = (schema: PgSchema) =>

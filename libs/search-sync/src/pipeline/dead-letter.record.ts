@@ -1,4 +1,4 @@
-import type { DeadLetterRecord, IndexOperation } from '../pipeline/pipeline.interface.js';
+import type { DeadLetterRecord, IndexOperation } from './pipeline.interface.js';
 
 /** The operation a dead letter is recorded for: the document is absent when the transform never made one. */
 export type FailedOperation = Pick<IndexOperation, 'version' | 'id' | 'action' | 'rowVersion' | 'document'>;
