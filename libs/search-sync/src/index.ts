@@ -43,9 +43,9 @@ export type {
 export type { SourceRow } from './family/source-row.type.js';
 export type { ChangeBatch, SourceChange, Stage } from './family/stage.interface.js';
 export { describeSource, type SyncSource } from './family/sync-source.js';
-export type { ChangePosition, KeyValue } from './keys/change-position.js';
+export type { ChangePosition } from './keys/change-position.js';
 export { documentId, parseDocumentId } from './keys/document-id.js';
-export type { KeyColumn, KeyKind } from './keys/key.column.js';
+export type { KeyColumn, KeyKind, KeyValue } from './keys/key.types.js';
 export { SearchSyncModule } from './nest/search-sync.module.js';
 export {
   ASYNC_OPTIONS_TYPE,

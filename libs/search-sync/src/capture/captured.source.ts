@@ -5,7 +5,7 @@ import { drizzleSchema, relationalQueryName } from '../database/drizzle-schema.j
 import { SearchSyncConfigurationError } from '../errors/configuration.error.js';
 import type { BoundChangeCapture, ChangeCapture } from '../family/change-capture.interface.js';
 import type { SyncSource } from '../family/sync-source.js';
-import type { KeyColumn } from '../keys/key.column.js';
+import type { KeyColumn } from '../keys/key.types.js';
 import { tombstoneTableName } from './change-capture.migration.js';
 
 export interface CapturedSourceOptions {

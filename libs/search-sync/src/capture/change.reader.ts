@@ -4,7 +4,7 @@ import type { ReadBound } from '../family/change-capture.interface.js';
 import type { SourceChange } from '../family/stage.interface.js';
 import type { ChangePosition } from '../keys/change-position.js';
 import { documentId } from '../keys/document-id.js';
-import type { KeyColumn } from '../keys/key.column.js';
+import type { KeyColumn } from '../keys/key.types.js';
 import type { ChangeReader, ReadScope } from '../pipeline/extract.stage.js';
 import type { CapturedSource } from './captured.source.js';
 import { inScope, rowsAfter, TOMBSTONE_CHANGE_KEY, tombstonesAfter } from './change-position.sql.js';

@@ -1,8 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
-import type { KeyValue } from '../keys/change-position.js';
-import type { KeyColumn } from '../keys/key.column.js';
 import type { KeyRange } from '../keys/key.range.js';
+import type { KeyColumn, KeyValue } from '../keys/key.types.js';
 
 /**
  * SQL for keys, in the one order the library uses everywhere (the same as `keys/key.order.ts` in

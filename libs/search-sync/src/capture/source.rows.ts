@@ -1,9 +1,10 @@
 import { asc, getTableColumns, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { SourceChange } from '../family/stage.interface.js';
-import type { Checkpoint, KeyValue } from '../keys/change-position.js';
+import type { Checkpoint } from '../keys/change-position.js';
 import { documentId } from '../keys/document-id.js';
 import type { KeyRange } from '../keys/key.range.js';
+import type { KeyValue } from '../keys/key.types.js';
 import type { CapturedSource } from './captured.source.js';
 import { rowsNotApplied } from './change-position.sql.js';
 import { keyOrderSql, keyRangeSql, keyValueOf, keyValueSql, tableKeyColumn, tupleSql } from './key.sql.js';

@@ -3,8 +3,9 @@ import { bigint, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core'
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeSource } from '../family/sync-source.js';
-import type { ChangePosition, KeyValue } from '../keys/change-position.js';
-import { type KeyColumn } from '../keys/key.column.js';
+import type { ChangePosition } from '../keys/change-position.js';
+import type { KeyValue } from '../keys/key.types.js';
+import { type KeyColumn } from '../keys/key.types.js';
 import { LeaseStore } from '../leases/lease.store.js';
 import { createStateTestDatabase, type StateTestDatabase } from '../state/state.test-database.js';
 import { CheckpointStore } from './checkpoint.store.js';

@@ -3,8 +3,8 @@ import { transactionIds } from '../capture/change-position.sql.js';
 import { storedKeySql } from '../capture/key.sql.js';
 import type { SyncExecutor } from '../database/database.type.js';
 import { queryRows } from '../database/database.type.js';
-import type { Checkpoint, KeyValue } from '../keys/change-position.js';
-import type { KeyColumn } from '../keys/key.column.js';
+import type { Checkpoint } from '../keys/change-position.js';
+import type { KeyColumn, KeyValue } from '../keys/key.types.js';
 import { DEFAULT_STATE_SCHEMA } from '../state/state.schema.js';
 
 /**

@@ -1,4 +1,5 @@
-import type { ChangePosition, KeyValue } from '../keys/change-position.js';
+import type { ChangePosition } from '../keys/change-position.js';
+import type { KeyValue } from '../keys/key.types.js';
 
 // The contract of a stage, which a family declares its own stages with (`FamilyDefinition.stages`); the
 // pipeline's built-in stages share it (pipeline/pipeline.interface.ts has the rest of the pipeline's types).

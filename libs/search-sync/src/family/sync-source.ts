@@ -1,7 +1,7 @@
 import { getTableColumns, getTableName, is } from 'drizzle-orm';
 import { getTableConfig, PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { SearchSyncConfigurationError } from '../errors/configuration.error.js';
-import type { KeyColumn, KeyKind } from '../keys/key.column.js';
+import type { KeyColumn, KeyKind } from '../keys/key.types.js';
 import { assertSqlIdentifier } from '../utils/identifier.util.js';
 
 /** A Drizzle table seen as a change source: its identity and its key columns, validated once. */

@@ -1,5 +1,5 @@
-import type { KeyColumn } from './key.column.js';
 import { compareKeys } from './key.order.js';
+import type { KeyColumn, KeyValue } from './key.types.js';
 
 /** Where a change sits in the change order: `(change key, primary key)`. */
 export interface ChangePosition {
@@ -28,9 +28,6 @@ export function isAfterCheckpoint(
     (checkpoint.pending?.includes(position.changeKey) ?? false)
   );
 }
-
-/** Key values as they travel through JSON: bigint keys are decimal strings. */
-export type KeyValue = number | string;
 
 /**
  * Orders positions exactly as the SQL keyset does, so batches can be cut and versions skipped in

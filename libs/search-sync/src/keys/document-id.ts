@@ -1,5 +1,4 @@
-import type { KeyValue } from './change-position.js';
-import type { KeyColumn, KeyKind } from './key.column.js';
+import type { KeyColumn, KeyKind, KeyValue } from './key.types.js';
 
 /** OpenSearch refuses `_id`s longer than this many UTF-8 bytes (and empty ones). */
 export const MAX_DOCUMENT_ID_BYTES = 512;

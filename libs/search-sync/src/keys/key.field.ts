@@ -1,5 +1,4 @@
-import type { KeyValue } from './change-position.js';
-import type { KeyColumn } from './key.column.js';
+import type { KeyColumn, KeyValue } from './key.types.js';
 
 /**
  * How the library's key field (`search_sync.key`) is mapped: a single integer key as a `long`; any

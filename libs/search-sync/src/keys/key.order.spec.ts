@@ -2,9 +2,10 @@ import { bigint, integer, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { describeSource } from '../family/sync-source.js';
-import { comparePositions, type KeyValue } from './change-position.js';
+import { comparePositions } from './change-position.js';
 import { keyFieldValue } from './key.field.js';
 import { compareCodePoints, compareKeys } from './key.order.js';
+import { type KeyValue } from './key.types.js';
 
 const utf8Order = (a: string, b: string) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 // Any code point PostgreSQL text can hold: every one but U+0000 (lone surrogates cannot be UTF-8).

@@ -1,5 +1,4 @@
-import type { KeyValue } from './change-position.js';
-import type { KeyColumn, KeyKind } from './key.column.js';
+import type { KeyColumn, KeyKind, KeyValue } from './key.types.js';
 
 // UTF-16 sorts surrogates (U+D800–U+DFFF, the halves of code points above U+FFFF) below U+E000–U+FFFF;
 // code-point order, which is PostgreSQL's `collate "C"` over UTF-8, puts those code points above them.

@@ -1,4 +1,4 @@
-import type { KeyValue } from './change-position.js';
+import type { KeyValue } from './key.types.js';
 
 /** The keys after `after` (exclusive) up to `upTo` (inclusive); a null end is open. */
 export interface KeyRange {

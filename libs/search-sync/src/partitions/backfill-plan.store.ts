@@ -3,8 +3,9 @@ import { transactionIds } from '../capture/change-position.sql.js';
 import { keyJsonSql } from '../capture/key.sql.js';
 import type { SyncExecutor } from '../database/database.type.js';
 import { queryRows } from '../database/database.type.js';
-import type { Checkpoint, KeyValue } from '../keys/change-position.js';
+import type { Checkpoint } from '../keys/change-position.js';
 import type { KeyRange } from '../keys/key.range.js';
+import type { KeyValue } from '../keys/key.types.js';
 import { DEFAULT_STATE_SCHEMA } from '../state/state.schema.js';
 import type { PartitionState } from '../state/tables/backfill-partition.table.js';
 

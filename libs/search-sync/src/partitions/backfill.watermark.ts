@@ -1,6 +1,6 @@
 import type { ReadBound } from '../family/change-capture.interface.js';
-import type { Checkpoint, KeyValue } from '../keys/change-position.js';
-import type { KeyColumn } from '../keys/key.column.js';
+import type { Checkpoint } from '../keys/change-position.js';
+import type { KeyColumn, KeyValue } from '../keys/key.types.js';
 
 /** A value of each key column's type; where it sits in the key order does not matter (see below). */
 export const placeholderKey = (keys: readonly KeyColumn[]): KeyValue[] =>

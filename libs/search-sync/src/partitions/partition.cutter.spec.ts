@@ -7,10 +7,10 @@ import { timestampCapture } from '../capture/change-capture.mode.js';
 import { keyRangeSql, tableKeyColumn } from '../capture/key.sql.js';
 import { queryRows } from '../database/database.type.js';
 import { describeSource } from '../family/sync-source.js';
-import type { KeyValue } from '../keys/change-position.js';
-import { type KeyColumn } from '../keys/key.column.js';
 import { compareKeys } from '../keys/key.order.js';
 import type { KeyRange } from '../keys/key.range.js';
+import type { KeyValue } from '../keys/key.types.js';
+import { type KeyColumn } from '../keys/key.types.js';
 import { createStateTestDatabase, type StateTestDatabase } from '../state/state.test-database.js';
 import {
   evenCuts,

@@ -2,9 +2,8 @@ import { sql } from 'drizzle-orm';
 import type { CapturedSource } from '../capture/captured.source.js';
 import { keyOrderSql, keyValueOf, tableKeyColumn } from '../capture/key.sql.js';
 import { queryRows } from '../database/database.type.js';
-import type { KeyValue } from '../keys/change-position.js';
-import type { KeyColumn } from '../keys/key.column.js';
 import { type KeyRange, WHOLE_KEY_SPACE } from '../keys/key.range.js';
+import type { KeyColumn, KeyValue } from '../keys/key.types.js';
 import { SourceRanges } from '../reconcile/source-ranges.js';
 
 export interface PartitioningOptions {

@@ -2,9 +2,9 @@ import { type SQL, sql } from 'drizzle-orm';
 import { keyJsonSql, storedKeySql } from '../capture/key.sql.js';
 import type { SyncExecutor } from '../database/database.type.js';
 import { queryRows } from '../database/database.type.js';
-import type { Checkpoint, KeyValue } from '../keys/change-position.js';
-import type { KeyColumn } from '../keys/key.column.js';
+import type { Checkpoint } from '../keys/change-position.js';
 import type { KeyRange } from '../keys/key.range.js';
+import type { KeyColumn, KeyValue } from '../keys/key.types.js';
 import { DEFAULT_STATE_SCHEMA } from '../state/state.schema.js';
 import { type StoredWatermark, watermarkColumns, watermarkOf } from './backfill-plan.store.js';
 

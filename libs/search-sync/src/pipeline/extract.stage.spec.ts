@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { SourceChange } from '../family/stage.interface.js';
 import { type ChangePosition, comparePositions } from '../keys/change-position.js';
-import type { KeyColumn } from '../keys/key.column.js';
+import type { KeyColumn } from '../keys/key.types.js';
 import { type ChangeReader, extractChanges, type ReadScope } from './extract.stage.js';
 
 const keys = [{ kind: 'number' } as KeyColumn];

@@ -1,7 +1,7 @@
 import type { ReadBound } from '../family/change-capture.interface.js';
 import type { ChangeBatch, SourceChange } from '../family/stage.interface.js';
 import { type ChangePosition, comparePositions } from '../keys/change-position.js';
-import type { KeyColumn } from '../keys/key.column.js';
+import type { KeyColumn } from '../keys/key.types.js';
 
 /**
  * Which committed changes a read may see. A snapshot bound reads past a transaction left open: the

@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ChangeBatch, SourceChange } from '../family/stage.interface.js';
 import { describeSource } from '../family/sync-source.js';
-import type { ChangePosition, Checkpoint, KeyValue } from '../keys/change-position.js';
+import type { ChangePosition, Checkpoint } from '../keys/change-position.js';
+import type { KeyValue } from '../keys/key.types.js';
 import type { VersionTarget } from './pipeline.interface.js';
 import { type RoutedBatch, route } from './route.stage.js';
 

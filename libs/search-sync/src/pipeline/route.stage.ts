@@ -1,6 +1,6 @@
 import type { ChangeBatch, SourceChange, Stage } from '../family/stage.interface.js';
 import { isAfterCheckpoint } from '../keys/change-position.js';
-import type { KeyColumn } from '../keys/key.column.js';
+import type { KeyColumn } from '../keys/key.types.js';
 import type { VersionTarget } from './pipeline.interface.js';
 
 /** A batch with, for every version, the changes that version has not applied yet. */

@@ -1,6 +1,6 @@
 import type { SourceChange, Stage } from '../family/stage.interface.js';
-import type { KeyColumn } from '../keys/key.column.js';
 import { keyFieldValue } from '../keys/key.field.js';
+import type { KeyColumn } from '../keys/key.types.js';
 import { deadLetterRecord } from './dead-letter.record.js';
 import type { DeadLetterRecord, IndexOperation, PlannedBatch, VersionTarget } from './pipeline.interface.js';
 import type { RoutedBatch } from './route.stage.js';

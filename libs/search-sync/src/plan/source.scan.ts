@@ -1,7 +1,7 @@
 import type { SourceRows } from '../capture/source.rows.js';
 import type { SourceChange } from '../family/stage.interface.js';
-import type { KeyValue } from '../keys/change-position.js';
 import { WHOLE_KEY_SPACE } from '../keys/key.range.js';
+import type { KeyValue } from '../keys/key.types.js';
 
 /** What one read of the whole source table found: its rows, the documents a version would hold, a sample. */
 export interface SourceScan {

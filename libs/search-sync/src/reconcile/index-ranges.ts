@@ -1,8 +1,8 @@
 import type { Client } from '@opensearch-project/opensearch';
 import { documentHash } from '../family/definition.hash.js';
-import type { KeyColumn } from '../keys/key.column.js';
 import { keyFieldValue } from '../keys/key.field.js';
 import type { KeyRange } from '../keys/key.range.js';
+import type { KeyColumn } from '../keys/key.types.js';
 import { SYNC_FIELD } from '../opensearch/index.manager.js';
 import type { RangeStats } from './reconcile.interface.js';
 

@@ -1,7 +1,7 @@
 import type { SourceChange } from '../family/stage.interface.js';
-import type { Checkpoint, KeyValue } from '../keys/change-position.js';
-import type { KeyColumn } from '../keys/key.column.js';
+import type { Checkpoint } from '../keys/change-position.js';
 import type { KeyRange } from '../keys/key.range.js';
+import type { KeyColumn, KeyValue } from '../keys/key.types.js';
 import type { IndexOperation } from '../pipeline/pipeline.interface.js';
 
 /** Counts and row-version sums of one key range, on one side. */

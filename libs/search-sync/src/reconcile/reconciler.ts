@@ -1,6 +1,7 @@
 import type { Client } from '@opensearch-project/opensearch';
-import type { Checkpoint, KeyValue } from '../keys/change-position.js';
+import type { Checkpoint } from '../keys/change-position.js';
 import { type KeyRange, WHOLE_KEY_SPACE } from '../keys/key.range.js';
+import type { KeyValue } from '../keys/key.types.js';
 import type { Loader } from '../pipeline/load.stage.js';
 import type { IndexOperation } from '../pipeline/pipeline.interface.js';
 import { IndexRanges } from './index-ranges.js';

@@ -5,10 +5,10 @@ import { keyOrderSql, keyRangeSql, keyValueOf, namedKeyColumn, tableKeyColumn } 
 import { SourceRows } from '../capture/source.rows.js';
 import { queryRows } from '../database/database.type.js';
 import type { SourceChange } from '../family/stage.interface.js';
-import type { Checkpoint, KeyValue } from '../keys/change-position.js';
+import type { Checkpoint } from '../keys/change-position.js';
 import { documentId } from '../keys/document-id.js';
-import type { KeyColumn } from '../keys/key.column.js';
 import type { KeyRange } from '../keys/key.range.js';
+import type { KeyColumn, KeyValue } from '../keys/key.types.js';
 import type { RangeStats, ReconcileSource } from './reconcile.interface.js';
 
 /** The span from the first range's start to the last one's end (ranges come in key order). */

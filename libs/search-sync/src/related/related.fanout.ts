@@ -5,8 +5,8 @@ import { keyOrderSql, keyValueOf, tupleSql } from '../capture/key.sql.js';
 import { transaction } from '../database/database.transaction.js';
 import type { SyncDatabase } from '../database/database.type.js';
 import { queryRows } from '../database/database.type.js';
-import type { KeyValue } from '../keys/change-position.js';
 import { compareKeys } from '../keys/key.order.js';
+import type { KeyValue } from '../keys/key.types.js';
 import { pathsParameter, type RelatedPath } from './related.paths.js';
 
 export interface FanOutOptions {

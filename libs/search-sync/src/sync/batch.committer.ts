@@ -2,7 +2,7 @@ import type { CheckpointStore } from '../checkpoints/checkpoint.store.js';
 import { transaction } from '../database/database.transaction.js';
 import type { SyncDatabase } from '../database/database.type.js';
 import type { DeadLetterStore } from '../dead-letters/dead-letter.store.js';
-import type { KeyColumn } from '../keys/key.column.js';
+import type { KeyColumn } from '../keys/key.types.js';
 import { documentKey } from '../pipeline/dead-letter.record.js';
 import type { LoadedBatch } from '../pipeline/pipeline.interface.js';
 import type { Fence } from './sync.interface.js';

@@ -1,5 +1,5 @@
 import type { ChangeBatch, SourceChange, Stage } from '../family/stage.interface.js';
-import type { KeyColumn } from '../keys/key.column.js';
+import type { KeyColumn } from '../keys/key.types.js';
 import type { PlannedBatch, VersionTarget } from '../pipeline/pipeline.interface.js';
 import { route } from '../pipeline/route.stage.js';
 import { transform } from '../pipeline/transform.stage.js';

@@ -1,9 +1,9 @@
 import type { SourceRows } from '../capture/source.rows.js';
 import { documentHash } from '../family/definition.hash.js';
 import type { SourceChange } from '../family/stage.interface.js';
-import type { KeyValue } from '../keys/change-position.js';
 import { documentId } from '../keys/document-id.js';
 import { WHOLE_KEY_SPACE } from '../keys/key.range.js';
+import type { KeyValue } from '../keys/key.types.js';
 import type { PlannedBatch } from '../pipeline/pipeline.interface.js';
 import type { SampledDocument } from '../state/tables/version.table.js';
 import { decodeSampleInput, encodeSampleInput } from './sample-input.codec.js';

@@ -1,5 +1,5 @@
 import { bigint, integer, jsonb, type PgSchema, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
-import type { KeyValue } from '../../keys/change-position.js';
+import type { KeyValue } from '../../keys/key.types.js';
 
 /** The lifecycle of a version: created → backfilling → live → serving → retired. */
 export type VersionState = 'created' | 'backfilling' | 'live' | 'serving' | 'retired';

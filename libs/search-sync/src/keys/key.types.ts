@@ -13,3 +13,6 @@ export interface KeyColumn {
   readonly sqlType: string;
   readonly kind: KeyKind;
 }
+
+/** Key values as they travel through JSON: bigint keys are decimal strings. */
+export type KeyValue = number | string;
