@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { inSnapshot } from '../capture/captured.source.js';
 import { transaction } from '../database/database.transaction.js';
+import type { Fence } from '../leases/fence.type.js';
 import type { FamilyContext } from '../sync/family.context.js';
-import type { Fence } from '../sync/sync.interface.js';
 import { lowWatermark } from './backfill.watermark.js';
 import { BackfillPlanStore } from './backfill-plan.store.js';
 import { PartitionCutter, type PartitioningOptions } from './partition.cutter.js';

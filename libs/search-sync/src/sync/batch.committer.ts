@@ -3,9 +3,9 @@ import { transaction } from '../database/database.transaction.js';
 import type { SyncDatabase } from '../database/database.type.js';
 import type { DeadLetterStore } from '../dead-letters/dead-letter.store.js';
 import type { KeyColumn } from '../keys/key.types.js';
+import type { Fence } from '../leases/fence.type.js';
 import { documentKey } from '../pipeline/dead-letter.record.js';
 import type { LoadedBatch } from '../pipeline/pipeline.interface.js';
-import type { Fence } from './sync.interface.js';
 
 export interface BatchCommitterOptions {
   readonly family: string;

@@ -11,8 +11,10 @@ import type { FamilyDefinition } from '../family/family.definition.js';
 import { versionIndexName } from '../family/family.validate.js';
 import { describeSource } from '../family/sync-source.js';
 import { BulkLoader, DEFAULT_BULK_OPTIONS } from '../opensearch/bulk.loader.js';
+import { IndexGuard } from '../opensearch/index.guard.js';
 import type { PartitioningOptions } from '../partitions/partition.cutter.js';
 import { resolvePartitioning } from '../partitions/partitioning.resolve.js';
+import { createPlanner, type Planner } from '../pipeline/family.planner.js';
 import type { Loader } from '../pipeline/load.stage.js';
 import type { VersionTarget } from '../pipeline/pipeline.interface.js';
 import { type FamilyRelations, familyRelations } from '../related/related.paths.js';
@@ -20,8 +22,6 @@ import { StateIdentityStore } from '../state/state.identity.js';
 import { DEFAULT_STATE_SCHEMA } from '../state/state.schema.js';
 import { VersionBases } from '../versions/version.base.js';
 import { VersionStore } from '../versions/version.store.js';
-import { createPlanner, type Planner } from './family.planner.js';
-import { IndexGuard } from './index.guard.js';
 import type { SyncOptions } from './sync.interface.js';
 
 /** A declared version as the family's roles see it: the pipeline's target and its index definition. */

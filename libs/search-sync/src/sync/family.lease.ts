@@ -1,10 +1,10 @@
 import type { SyncDatabase } from '../database/database.type.js';
 import { LeaseLostError } from '../errors/lease-lost.error.js';
 import type { SyncObserver } from '../events/sync-event.interface.js';
+import type { Fence } from '../leases/fence.type.js';
 import type { Lease, LeaseAttempt } from '../leases/lease.store.js';
 import { LeaseStore } from '../leases/lease.store.js';
 import type { RunStore } from '../runs/run.store.js';
-import type { Fence } from './sync.interface.js';
 
 export interface FamilyLeaseOptions {
   readonly db: SyncDatabase;

@@ -3,12 +3,13 @@ import { LeaseBusyError } from '../errors/lease-busy.error.js';
 import { serviceFailure } from '../errors/service-failure.util.js';
 import { safeObserver } from '../events/sync-event.hub.js';
 import type { RunEvent, SyncObserver } from '../events/sync-event.interface.js';
+import type { Fence } from '../leases/fence.type.js';
 import { RunStore } from '../runs/run.store.js';
 import { linkedSignal } from '../utils/abort.util.js';
 import { errorMessage } from '../utils/error.util.js';
 import { FamilyLease, type FamilyLeaseOptions } from './family.lease.js';
 import type { FamilySync } from './family.sync.js';
-import type { Fence, RunReport, RunRequestOptions } from './sync.interface.js';
+import type { RunReport, RunRequestOptions } from './sync.interface.js';
 
 export type SyncResult =
   | { readonly outcome: 'completed'; readonly report: RunReport }

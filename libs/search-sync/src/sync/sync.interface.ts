@@ -5,6 +5,7 @@ import type { SyncObserver } from '../events/sync-event.interface.js';
 import type { BackfillOptions } from '../family/backfill-options.interface.js';
 import type { FamilyRefresh } from '../family/family.definition.js';
 import type { ChangePosition } from '../keys/change-position.js';
+import type { Fence } from '../leases/fence.type.js';
 import type { BulkLoaderOptions } from '../opensearch/bulk.loader.js';
 import type { PartitionProgress } from '../partitions/partition.progress.js';
 import type { PartitionWork } from '../partitions/partition.worker.js';
@@ -90,9 +91,6 @@ export interface RunReport extends SyncTotals {
   readonly groups: readonly GroupReport[];
   readonly durationMs: number;
 }
-
-/** Checks, inside a transaction that records progress, that the lease is still this holder's (and renews it). */
-export type Fence = (tx: SyncDatabase) => Promise<void>;
 
 export interface RunOptions {
   /** Stops between batches: batches being loaded finish and commit, no new one starts. */

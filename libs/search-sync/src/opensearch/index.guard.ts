@@ -2,8 +2,8 @@ import type { Client } from '@opensearch-project/opensearch';
 import type { SyncDatabase } from '../database/database.type.js';
 import { IndexMissingError } from '../errors/index-missing.error.js';
 import { IndexNotOwnedError } from '../errors/index-not-owned.error.js';
-import { checkIndexes } from '../opensearch/index.owner.js';
 import type { StateIdentityStore } from '../state/state.identity.js';
+import { checkIndexes } from './index.owner.js';
 
 type VersionIndex = { readonly version: number; readonly index: string };
 
