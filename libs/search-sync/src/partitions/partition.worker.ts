@@ -4,8 +4,7 @@ import { transaction } from '../database/database.transaction.js';
 import { PartitionLostError } from '../errors/partition-lost.error.js';
 import type { PartitionEvent } from '../events/sync-event.interface.js';
 import type { SourceChange } from '../family/stage.interface.js';
-import type { LoadResult } from '../pipeline/pipeline.interface.js';
-import type { FamilyContext } from '../sync/family.context.js';
+import type { Loader } from '../pipeline/load.stage.js';
 import { ClaimGuard } from './partition.guard.js';
 import type { PartitionClaim, PartitionStore } from './partition.store.js';
 import {
@@ -14,6 +13,7 @@ import {
   type PartitionWorkTally,
   timed,
 } from './partition-work.report.js';
+import type { PartitionedFamily } from './partitioned-family.interface.js';
 
 /** Who works partitions, for how long a claim lasts, and when to stop. */
 export interface PartitionWork {
@@ -53,7 +53,7 @@ export class PartitionWorker {
   private readonly rows: SourceRows;
 
   constructor(
-    private readonly family: FamilyContext,
+    private readonly family: PartitionedFamily,
     private readonly store: PartitionStore,
   ) {
     this.rows = new SourceRows(family.captured);
@@ -149,8 +149,8 @@ export class PartitionWorker {
   /** One page planned for the version alone and loaded; its dead letters (plan's and load's). */
   private async load(
     page: readonly SourceChange<unknown>[],
-    target: FamilyContext['targets'][number],
-    loader: (ops: Parameters<FamilyContext['loader']>[0], halt?: AbortSignal) => Promise<LoadResult>,
+    target: PartitionedFamily['targets'][number],
+    loader: Loader,
     guard: ClaimGuard,
     report: PartitionWorkTally,
   ) {

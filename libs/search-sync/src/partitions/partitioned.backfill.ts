@@ -2,12 +2,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { inSnapshot } from '../capture/captured.source.js';
 import { transaction } from '../database/database.transaction.js';
 import type { Fence } from '../leases/fence.type.js';
-import type { FamilyContext } from '../sync/family.context.js';
 import { lowWatermark } from './backfill.watermark.js';
 import { BackfillPlanStore } from './backfill-plan.store.js';
 import { PartitionCutter, type PartitioningOptions } from './partition.cutter.js';
 import { PartitionStore } from './partition.store.js';
 import { type PartitionWork, PartitionWorker } from './partition.worker.js';
+import type { PartitionedFamily } from './partitioned-family.interface.js';
 
 /** A version of the backfill group as the run cycle sees it. */
 interface BackfillVersion {
@@ -29,7 +29,7 @@ export class PartitionedBackfill {
   private readonly worker: PartitionWorker;
 
   constructor(
-    private readonly family: FamilyContext,
+    private readonly family: PartitionedFamily,
     private readonly partitioning: PartitioningOptions,
   ) {
     this.plans = new BackfillPlanStore(family.stateSchema);

@@ -1,11 +1,9 @@
 import type { Client } from '@opensearch-project/opensearch';
-import { type CapturedSource, captureSource } from '../capture/captured.source.js';
+import { captureSource } from '../capture/captured.source.js';
 import { exactCapture } from '../capture/change-capture.mode.js';
 import { CheckpointStore } from '../checkpoints/checkpoint.store.js';
-import type { SyncDatabase } from '../database/database.type.js';
 import { DeadLetterStore } from '../dead-letters/dead-letter.store.js';
 import { safeObserver } from '../events/sync-event.hub.js';
-import type { SyncObserver } from '../events/sync-event.interface.js';
 import { formerDefinitionHash, versionDefinitionHash } from '../family/definition.hash.js';
 import type { FamilyDefinition } from '../family/family.definition.js';
 import { versionIndexName } from '../family/family.validate.js';
@@ -13,8 +11,9 @@ import { describeSource } from '../family/sync-source.js';
 import { BulkLoader, DEFAULT_BULK_OPTIONS } from '../opensearch/bulk.loader.js';
 import { IndexGuard } from '../opensearch/index.guard.js';
 import type { PartitioningOptions } from '../partitions/partition.cutter.js';
+import type { PartitionedFamily } from '../partitions/partitioned-family.interface.js';
 import { resolvePartitioning } from '../partitions/partitioning.resolve.js';
-import { createPlanner, type Planner } from '../pipeline/family.planner.js';
+import { createPlanner } from '../pipeline/family.planner.js';
 import type { Loader } from '../pipeline/load.stage.js';
 import type { VersionTarget } from '../pipeline/pipeline.interface.js';
 import { type FamilyRelations, familyRelations } from '../related/related.paths.js';
@@ -35,24 +34,17 @@ export type FamilyTarget = Omit<VersionTarget<unknown>, 'checkpoint'> & {
 
 /**
  * What the roles of one family share (bootstrap, the run cycle, the batch committer, lifecycle,
- * reconcile, replay, status), built once by `FamilySync` from its definition and options.
+ * reconcile, replay, status, partitioned backfill), built once by `FamilySync` from its definition and
+ * options. What partitioned backfill works with is declared by partitions/ (`PartitionedFamily`).
  */
-export interface FamilyContext {
-  readonly name: string;
+export interface FamilyContext extends PartitionedFamily {
   readonly definition: FamilyDefinition;
   readonly options: SyncOptions;
-  readonly db: SyncDatabase;
   readonly client: Client;
-  readonly stateSchema: string;
-  /** The source as every SQL read sees it. */
-  readonly captured: CapturedSource;
   /** The relations whose changes re-index the family's rows (derived from its `with`). */
   readonly relations: FamilyRelations;
   /** The declared versions, lowest number first. */
   readonly targets: readonly FamilyTarget[];
-  readonly checkpoints: CheckpointStore;
-  readonly deadLetters: DeadLetterStore;
-  readonly versions: VersionStore;
   readonly identities: StateIdentityStore;
   /** Each version's external-version base (adopted indexes are written above theirs). */
   readonly bases: VersionBases;
@@ -64,15 +56,6 @@ export interface FamilyContext {
    * the cluster busy with them, and the serving version stays fresh while a new one streams.
    */
   readonly backfillLoader: Loader;
-  /**
-   * A loader like `backfillLoader` (bulk slots of its own) that calls `beforeSend` just before each bulk
-   * request: a backfill partition's claim checks there that its holder may still send.
-   */
-  readonly partitionLoader: (beforeSend: () => void) => Loader;
-  /** The middle of the pipeline, for rows read outside a run. */
-  readonly plan: Planner;
-  readonly indexes: IndexGuard;
-  readonly observe?: SyncObserver;
   /** How new versions' backfills are partitioned; null for one stream. */
   readonly partitioning: PartitioningOptions | null;
 }
