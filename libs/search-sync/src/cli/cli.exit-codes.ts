@@ -1,6 +1,7 @@
 import { SearchSyncBootstrapError } from '../errors/bootstrap.error.js';
 import { CaptureNotInstalledError } from '../errors/capture-not-installed.error.js';
 import { SearchSyncConfigurationError } from '../errors/configuration.error.js';
+import { errorMessage } from '../errors/error-message.util.js';
 import { IndexNotOwnedError } from '../errors/index-not-owned.error.js';
 import { InvalidIdentifierError } from '../errors/invalid-identifier.error.js';
 import { LeaseBusyError } from '../errors/lease-busy.error.js';
@@ -10,7 +11,6 @@ import { StateNotInstalledError } from '../errors/state-not-installed.error.js';
 import { UnknownFamilyError } from '../errors/unknown-family.error.js';
 import { UnknownVersionError } from '../errors/unknown-version.error.js';
 import { maskCredentials } from '../utils/credentials.util.js';
-import { errorMessage } from '../utils/error.util.js';
 import { CommandLineError } from './command-line.error.js';
 
 /** What `search-sync` exits with: scripts can rely on these. */

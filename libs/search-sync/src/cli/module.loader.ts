@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import type { DynamicModule, Type } from '@nestjs/common';
 import { CONTROLLER_WATERMARK, INJECTABLE_WATERMARK } from '@nestjs/common/internal';
 import { Reflector } from '@nestjs/core';
-import { errorMessage } from '../utils/error.util.js';
+import { errorMessage } from '../errors/error-message.util.js';
 import { cliMessages } from './cli.messages.js';
 import { CommandLineError } from './command-line.error.js';
 

@@ -1,5 +1,5 @@
-import { errorMessage } from '../utils/error.util.js';
 import { SearchSyncConfigurationError } from './configuration.error.js';
+import { errorMessage } from './error-message.util.js';
 
 /** A declared family that cannot run: names the class and the family; the cause says what to change. */
 export class SearchSyncBootstrapError extends SearchSyncConfigurationError {

@@ -1,5 +1,5 @@
-import { errorMessage } from '../utils/error.util.js';
 import { driverError, notConnected } from './driver-error.util.js';
+import { errorMessage } from './error-message.util.js';
 import { SearchSyncError } from './search-sync.error.js';
 import { messages } from './search-sync.messages.js';
 

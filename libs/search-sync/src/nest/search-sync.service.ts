@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DeadLetter, DeadLetterQuery } from '../dead-letters/dead-letter.interface.js';
+import { errorMessage } from '../errors/error-message.util.js';
 import { openSearchFailure } from '../errors/opensearch-failure.util.js';
 import type { SyncObserver } from '../events/sync-event.interface.js';
 import type { VersionPlanReport } from '../plan/plan.interface.js';
@@ -8,7 +9,6 @@ import type { ReconcileOptions, ReconcileReport } from '../reconcile/reconcile.i
 import { type RunRecord, RunStore } from '../runs/run.store.js';
 import type { SyncResult } from '../sync/family.runner.js';
 import type { ReplayReport, RunOptions, RunRequestOptions } from '../sync/sync.interface.js';
-import { errorMessage } from '../utils/error.util.js';
 import { SEARCH_SYNC_CONTEXT } from './search-sync.constants.js';
 import type { SearchSyncContext } from './search-sync.context.js';
 import { SearchSyncRegistry } from './search-sync.registry.js';

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { errorMessage } from '../errors/error-message.util.js';
 import { LeaseBusyError } from '../errors/lease-busy.error.js';
 import { serviceFailure } from '../errors/service-failure.util.js';
 import { safeObserver } from '../events/sync-event.hub.js';
@@ -6,7 +7,6 @@ import type { RunEvent, SyncObserver } from '../events/sync-event.interface.js';
 import type { Fence } from '../leases/fence.type.js';
 import { RunStore } from '../runs/run.store.js';
 import { linkedSignal } from '../utils/abort.util.js';
-import { errorMessage } from '../utils/error.util.js';
 import { FamilyLease, type FamilyLeaseOptions } from './family.lease.js';
 import type { FamilySync } from './family.sync.js';
 import type { RunReport, RunRequestOptions } from './sync.interface.js';
