@@ -46,6 +46,7 @@ export { describeSource, type SyncSource } from './family/sync-source.js';
 export type { ChangePosition } from './keys/change-position.js';
 export { documentId, parseDocumentId } from './keys/document-id.js';
 export type { KeyColumn, KeyKind, KeyValue } from './keys/key.types.js';
+export type { AliasStatus } from './lifecycle/alias.manager.js';
 export { SearchSyncModule } from './nest/search-sync.module.js';
 export {
   ASYNC_OPTIONS_TYPE,
@@ -87,7 +88,6 @@ export type { VersionState } from './state/tables/version.table.js';
 export { FamilyRunner, type SyncResult } from './sync/family.runner.js';
 export { FamilySync } from './sync/family.sync.js';
 export type {
-  AliasStatus,
   BackfillProgress,
   BootstrapReport,
   DocumentExpectation,

@@ -1,5 +1,15 @@
 import type { Client } from '@opensearch-project/opensearch';
 
+/** Where the family's alias really points, beside the version this state records as serving. */
+export interface AliasStatus {
+  readonly alias: string;
+  /** The indexes it points at now (none if it does not exist). */
+  readonly indexes: readonly string[];
+  readonly serving: { readonly version: number; readonly index: string } | null;
+  /** Whether it points at the serving version's index alone (or, with none serving, at nothing). */
+  readonly matches: boolean;
+}
+
 /** The indexes an alias points at now (none if it does not exist). */
 export async function aliasTargets(client: Client, alias: string): Promise<string[]> {
   const response = await client.indices.getAlias({ name: alias }, { ignore: [404] });

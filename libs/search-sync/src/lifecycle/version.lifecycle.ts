@@ -7,8 +7,8 @@ import type { ChangePosition } from '../keys/change-position.js';
 import { describeKeyRange } from '../keys/key.range.js';
 import { type IndexDefinition, restoreDeclaredSettings } from '../opensearch/index.manager.js';
 import type { Reconciler } from '../reconcile/reconciler.js';
-import type { AliasStatus } from '../sync/sync.interface.js';
 import type { VersionRecord, VersionStore } from '../versions/version.store.js';
+import type { AliasStatus } from './alias.manager.js';
 import { aliasTargets, pointAlias } from './alias.manager.js';
 
 export interface LifecycleVersion extends IndexDefinition {

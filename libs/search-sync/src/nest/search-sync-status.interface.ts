@@ -1,7 +1,8 @@
 import type { SearchIndexSchedule } from '../decorators/search-index.decorator.js';
+import type { AliasStatus } from '../lifecycle/alias.manager.js';
 import type { RelatedStatus } from '../related/related.backlog.js';
 import type { RunRecord } from '../runs/run.store.js';
-import type { AliasStatus, HorizonStatus, VersionStatus } from '../sync/sync.interface.js';
+import type { HorizonStatus, VersionStatus } from '../sync/sync.interface.js';
 
 export interface FamilyStatus {
   readonly family: string;

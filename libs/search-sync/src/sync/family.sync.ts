@@ -7,6 +7,7 @@ import type { FamilyDefinition } from '../family/family.definition.js';
 import { assertRefresh, validateFamily } from '../family/family.validate.js';
 import type { SyncSource } from '../family/sync-source.js';
 import { comparePositions } from '../keys/change-position.js';
+import type { AliasStatus } from '../lifecycle/alias.manager.js';
 import { VersionLifecycle } from '../lifecycle/version.lifecycle.js';
 import type { PartitionWork } from '../partitions/partition.worker.js';
 import { emptyPartitionWorkReport, type PartitionWorkReport } from '../partitions/partition-work.report.js';
@@ -25,7 +26,6 @@ import { FamilyStatusReader } from './family.status.js';
 import { reconcileVersions } from './reconcile.selection.js';
 import { RunCycle } from './run.cycle.js';
 import type {
-  AliasStatus,
   BootstrapReport,
   GroupReport,
   HorizonStatus,

@@ -45,16 +45,6 @@ export interface SyncOptions {
   readonly refresh?: FamilyRefresh;
 }
 
-/** Where the family's alias really points, beside the version this state records as serving. */
-export interface AliasStatus {
-  readonly alias: string;
-  /** The indexes it points at now (none if it does not exist). */
-  readonly indexes: readonly string[];
-  readonly serving: { readonly version: number; readonly index: string } | null;
-  /** Whether it points at the serving version's index alone (or, with none serving, at nothing). */
-  readonly matches: boolean;
-}
-
 /** What bootstrap found worth telling: a state copied from another database, an alias moved by hand. */
 export interface BootstrapReport {
   readonly notices: readonly string[];
