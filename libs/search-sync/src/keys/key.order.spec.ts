@@ -5,7 +5,7 @@ import { describeSource } from '../family/sync-source.js';
 import { comparePositions } from './change-position.js';
 import { keyFieldValue } from './key.field.js';
 import { compareCodePoints, compareKeys } from './key.order.js';
-import { type KeyValue } from './key.types.js';
+import type { KeyValue } from './key.types.js';
 
 const utf8Order = (a: string, b: string) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 // Any code point PostgreSQL text can hold: every one but U+0000 (lone surrogates cannot be UTF-8).

@@ -9,8 +9,7 @@ import { queryRows } from '../database/database.type.js';
 import { describeSource } from '../family/sync-source.js';
 import { compareKeys } from '../keys/key.order.js';
 import type { KeyRange } from '../keys/key.range.js';
-import type { KeyValue } from '../keys/key.types.js';
-import { type KeyColumn } from '../keys/key.types.js';
+import type { KeyColumn, KeyValue } from '../keys/key.types.js';
 import { createStateTestDatabase, type StateTestDatabase } from '../state/state.test-database.js';
 import {
   evenCuts,

@@ -1,4 +1,4 @@
-import { type ReadBound } from '../family/change-capture.interface.js';
+import type { ReadBound } from '../family/change-capture.interface.js';
 import type { ChangeBatch, Stage } from '../family/stage.interface.js';
 import type { ChangePosition } from '../keys/change-position.js';
 import { comparePositions } from '../keys/change-position.js';
