@@ -94,8 +94,10 @@ describe('checkpoints', () => {
     expect(first.batches).toBeGreaterThan(0);
     expect(first.changes).toBeLessThan(3000);
     const checkpoints = await store.read(database.db, family);
-    expect(checkpoints.get(1)).toEqual(first.groups[0].end);
-    expect(checkpoints.get(2)).toEqual(first.groups[0].end);
+    // At the run's end position; a transaction of another session open at the run's snapshot is listed
+    // with it as pending (a shared server), which the report's position leaves out.
+    expect(checkpoints.get(1)).toMatchObject(first.groups[0].end);
+    expect(checkpoints.get(2)).toMatchObject(first.groups[0].end);
     expect((await readAll(client, `${family}_v1`)).size).toBe(first.changes);
 
     const rest = await new FamilySync(productsFamily(family), options).run();
