@@ -16,7 +16,6 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-TOOL_DIR="$ROOT/tools/opensearch-local"
 STATE_DIR="$ROOT/.opensearch-cluster"
 MAIN_CLASS="dev.searchsync.opensearch.LocalNode"
 NODES=(1 2 3)
@@ -60,17 +59,11 @@ start_node() {
     managers+=("cluster-$m")
   done
   mkdir -p "$dir"
-  local cp="$TOOL_DIR/target/opensearch-local.jar:$TOOL_DIR/target/lib/*"
-  # The JVM flags of scripts/opensearch.sh (see there why), with a smaller heap: three nodes share the box.
-  local jvm_opts=(
-    "-Xms$HEAP" "-Xmx$HEAP"
-    -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError -XX:-OmitStackTraceInFastThrow -Xss1m
-    -Djava.locale.providers=SPI,COMPAT
-    -Dfile.encoding=UTF-8 -Djava.awt.headless=true -Djna.nosys=true
-    -Dlog4j.shutdownHookEnabled=false -Dlog4j2.disable.jmx=true -Dlog4j2.formatMsgNoLookups=true
-    -Dio.netty.noUnsafe=true -Dio.netty.noKeySetOptimization=true
-    -Dio.netty.recycler.maxCapacityPerThread=0 -Dio.netty.allocator.numDirectArenas=0
-  )
+  # The classpath and JVM flags of scripts/opensearch.sh (see there why), with a smaller heap: three
+  # nodes share the box.
+  local cp jvm_opts
+  cp="$(bash "$ROOT/scripts/opensearch.sh" classpath)"
+  mapfile -t jvm_opts < <(OPENSEARCH_HEAP="$HEAP" bash "$ROOT/scripts/opensearch.sh" jvm-flags)
   # -E settings override the launcher's single-node defaults: zen discovery over the three transport ports.
   # The fault-detection settings are shortened so that a killed node leaves the cluster within seconds
   # (defaults: 3 x 10 s follower checks), which keeps each scenario short.

@@ -1,32 +1,43 @@
 #!/usr/bin/env bash
-# Local OpenSearch node without Docker: a real OpenSearch 2.19.x server started from the Maven
-# Central jars by tools/opensearch-local (see LocalNode.java).
+# Local OpenSearch node without Docker: a real OpenSearch server (2.19.x or 3.x) started from the
+# Maven Central jars by tools/opensearch-local (see LocalNode.java).
 #
-#   scripts/opensearch.sh build    build the launcher + runtime classpath (skipped if up to date)
-#   scripts/opensearch.sh start    reuse a node already answering on $OPENSEARCH_URL, else start one
-#                                  in the background and wait until the cluster is yellow
-#   scripts/opensearch.sh stop     stop the node this script started (pid file), if any
-#   scripts/opensearch.sh status   say what answers on $OPENSEARCH_URL and whether we own it
+#   scripts/opensearch.sh build      build the launcher + runtime classpath (skipped if up to date)
+#   scripts/opensearch.sh start      reuse a node of the same version already answering on $OPENSEARCH_URL,
+#                                    else start one in the background and wait until the cluster is yellow
+#   scripts/opensearch.sh stop       stop the node this script started (pid file), if any
+#   scripts/opensearch.sh status     say what answers on $OPENSEARCH_URL and whether we own it
+#   scripts/opensearch.sh classpath  build if needed, print the node's classpath (scripts/opensearch-cluster.sh)
+#   scripts/opensearch.sh jvm-flags  print the node's JVM flags, one a line (scripts/opensearch-cluster.sh)
 #
-# Env: OPENSEARCH_URL (http://127.0.0.1:9200), OPENSEARCH_VERSION (2.19.6, passed to Maven as
-#      -Dopensearch.version), OPENSEARCH_HEAP (1g), OPENSEARCH_START_TIMEOUT (120, seconds),
-#      OPENSEARCH_JAVA_OPTS (extra JVM flags), JAVA_HOME (optional; Java 17 is expected).
-# State: .opensearch/ at the repo root: node.pid, node.log (JVM stdout/stderr), data/, logs/
-#        (the server's own log: logs/search-sync-local.log), config/.
+# Env: OPENSEARCH_VERSION (2.19.6, passed to Maven as -Dopensearch.version; a 3.x version needs Java 21+:
+#      set JAVA_HOME, e.g. /usr/lib/jvm/temurin-25-jdk-amd64), OPENSEARCH_URL (http://127.0.0.1:9200 for
+#      2.x, :9201 for 3.x, so both run side by side), OPENSEARCH_HEAP (1g), OPENSEARCH_START_TIMEOUT
+#      (120, seconds), OPENSEARCH_JAVA_OPTS (extra JVM flags), JAVA_HOME (optional for 2.x: Java 17).
+# State: .opensearch/ at the repo root for 2.x, .opensearch-<version>/ for any other major: node.pid,
+#        node.log (JVM stdout/stderr), data/, logs/ (the server's own log: logs/search-sync-local.log),
+#        config/. The build: tools/opensearch-local/target/<version>/.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOL_DIR="$ROOT/tools/opensearch-local"
-STATE_DIR="$ROOT/.opensearch"
+OPENSEARCH_VERSION="${OPENSEARCH_VERSION:-2.19.6}"
+MAJOR="${OPENSEARCH_VERSION%%.*}"
+[[ "$MAJOR" == 2 || "$MAJOR" == 3 ]] || { echo "[opensearch] ERROR: OPENSEARCH_VERSION $OPENSEARCH_VERSION: only 2.x and 3.x are supported" >&2; exit 1; }
+if [[ "$MAJOR" == 2 ]]; then
+  STATE_DIR="$ROOT/.opensearch"
+  OPENSEARCH_URL="${OPENSEARCH_URL:-http://127.0.0.1:9200}"
+else
+  STATE_DIR="$ROOT/.opensearch-$OPENSEARCH_VERSION"
+  OPENSEARCH_URL="${OPENSEARCH_URL:-http://127.0.0.1:9201}"
+fi
+OPENSEARCH_URL="${OPENSEARCH_URL%/}"
 PID_FILE="$STATE_DIR/node.pid"
 PORT_FILE="$STATE_DIR/node.port"
 NODE_LOG="$STATE_DIR/node.log"
 SERVER_LOG="$STATE_DIR/logs/search-sync-local.log"
-STAMP="$TOOL_DIR/target/.build-stamp"
-
-OPENSEARCH_URL="${OPENSEARCH_URL:-http://127.0.0.1:9200}"
-OPENSEARCH_URL="${OPENSEARCH_URL%/}"
-OPENSEARCH_VERSION="${OPENSEARCH_VERSION:-2.19.6}"
+BUILD_DIR="$TOOL_DIR/target/$OPENSEARCH_VERSION"
+STAMP="$BUILD_DIR/.build-stamp"
 OPENSEARCH_HEAP="${OPENSEARCH_HEAP:-1g}"
 OPENSEARCH_START_TIMEOUT="${OPENSEARCH_START_TIMEOUT:-120}"
 MAIN_CLASS="dev.searchsync.opensearch.LocalNode"
@@ -36,6 +47,15 @@ if [[ -n "${JAVA_HOME:-}" ]]; then JAVA="$JAVA_HOME/bin/java"; else JAVA="java";
 log() { echo "[opensearch] $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 now_ms() { date +%s%3N; }
+
+# 3.x jars are compiled for Java 21: say so before Maven or the JVM fails with a class-version error.
+check_java() {
+  [[ "$MAJOR" == 3 ]] || return 0
+  local spec
+  spec="$("$JAVA" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')"
+  [[ "${spec:-0}" =~ ^[0-9]+$ ]] && (( spec >= 21 )) \
+    || die "OpenSearch $OPENSEARCH_VERSION needs Java 21 or newer, $JAVA is Java ${spec:-?}: set JAVA_HOME (e.g. /usr/lib/jvm/temurin-25-jdk-amd64)"
+}
 
 # The HTTP port the node should bind, taken from OPENSEARCH_URL (http://host[:port][/...]).
 http_port() {
@@ -70,20 +90,21 @@ build_hash() {
 
 cmd_build() {
   command -v mvn >/dev/null || die "mvn not found (Maven 3 + Java 17 are required)"
+  check_java
   local want
   want="$(build_hash)"
-  if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$want" && -f "$TOOL_DIR/target/opensearch-local.jar" ]]; then
+  if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$want" && -f "$BUILD_DIR/opensearch-local.jar" ]]; then
     log "launcher up to date (OpenSearch $OPENSEARCH_VERSION)"
     return 0
   fi
   log "building launcher for OpenSearch $OPENSEARCH_VERSION (mvn package)..."
   local t0
   t0="$(now_ms)"
-  # clean: target/lib must not keep jars of another OpenSearch version
+  # clean: target/<version>/lib must not keep jars of an earlier build of the launcher
   # quiet unless it fails (Maven 3.8's -q still prints stray ANSI resets)
   local out
   if ! out="$(mvn -B -q -f "$TOOL_DIR/pom.xml" "-Dopensearch.version=$OPENSEARCH_VERSION" \
-    clean package 2>&1)"; then
+    "-Dopensearch.major=$MAJOR" clean package 2>&1)"; then
     echo "$out" >&2
     die "maven build failed"
   fi
@@ -120,10 +141,44 @@ report_ready() {
   log "ready: OpenSearch ${version:-?} at $OPENSEARCH_URL${1:+ (cold start ${1}s)}"
 }
 
+classpath() { echo "$BUILD_DIR/opensearch-local.jar:$BUILD_DIR/lib/*"; }
+
+# JVM flags, one a line: a subset of the distribution's jvm.options / SystemJvmOptions.
+#  - java.locale.providers: 2.x date parsing expects the COMPAT locale data, which Java 23 removed;
+#    3.x runs on CLDR (its distribution's own choice)
+#  - log4j.shutdownHookEnabled=false: our shutdown hook closes the node and still needs logging
+#  - 3.x on Java 21+: Lucene 10 calls native code (madvise) and uses the vector API, as the
+#    distribution's jvm.options allow
+jvm_flags() {
+  local providers=SPI,COMPAT newer=()
+  if [[ "$MAJOR" == 3 ]]; then
+    providers=SPI,CLDR
+    newer=(--enable-native-access=ALL-UNNAMED --add-modules=jdk.incubator.vector)
+  fi
+  # shellcheck disable=SC2206  # OPENSEARCH_JAVA_OPTS is split on purpose
+  local flags=(
+    "-Xms$OPENSEARCH_HEAP" "-Xmx$OPENSEARCH_HEAP"
+    -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError -XX:-OmitStackTraceInFastThrow -Xss1m
+    "-Djava.locale.providers=$providers"
+    -Dfile.encoding=UTF-8 -Djava.awt.headless=true -Djna.nosys=true
+    -Dlog4j.shutdownHookEnabled=false -Dlog4j2.disable.jmx=true -Dlog4j2.formatMsgNoLookups=true
+    -Dio.netty.noUnsafe=true -Dio.netty.noKeySetOptimization=true
+    -Dio.netty.recycler.maxCapacityPerThread=0 -Dio.netty.allocator.numDirectArenas=0
+    "${newer[@]}" ${OPENSEARCH_JAVA_OPTS:-}
+  )
+  printf '%s\n' "${flags[@]}"
+}
+
 cmd_start() {
   if answers; then
-    root_info | grep -q '"distribution" *: *"opensearch"' \
+    local info running
+    info="$(root_info || true)"
+    grep -q '"distribution" *: *"opensearch"' <<<"$info" \
       || die "something answers on $OPENSEARCH_URL but it is not OpenSearch"
+    # a node of another version must not silently stand in for the one asked for
+    running="$(version_of <<<"$info")"
+    [[ "$running" == "$OPENSEARCH_VERSION" ]] \
+      || die "OpenSearch $running answers on $OPENSEARCH_URL, not $OPENSEARCH_VERSION: set OPENSEARCH_URL to another port"
     log "reusing the node already answering on $OPENSEARCH_URL"
     wait_ready "" || exit 1
     report_ready
@@ -144,23 +199,9 @@ cmd_start() {
 
   cmd_build
   mkdir -p "$STATE_DIR"
-  local port cp t0
+  local port t0 jvm_opts
   port="$(http_port)"
-  cp="$TOOL_DIR/target/opensearch-local.jar:$TOOL_DIR/target/lib/*"
-  # JVM flags: a subset of the distribution's jvm.options / SystemJvmOptions.
-  #  - java.locale.providers=SPI,COMPAT: 2.x date parsing expects the COMPAT locale data
-  #  - log4j.shutdownHookEnabled=false: our shutdown hook closes the node and still needs logging
-  # shellcheck disable=SC2206,SC2054  # OPENSEARCH_JAVA_OPTS is split on purpose; SPI,COMPAT is one value
-  local jvm_opts=(
-    "-Xms$OPENSEARCH_HEAP" "-Xmx$OPENSEARCH_HEAP"
-    -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError -XX:-OmitStackTraceInFastThrow -Xss1m
-    -Djava.locale.providers=SPI,COMPAT
-    -Dfile.encoding=UTF-8 -Djava.awt.headless=true -Djna.nosys=true
-    -Dlog4j.shutdownHookEnabled=false -Dlog4j2.disable.jmx=true -Dlog4j2.formatMsgNoLookups=true
-    -Dio.netty.noUnsafe=true -Dio.netty.noKeySetOptimization=true
-    -Dio.netty.recycler.maxCapacityPerThread=0 -Dio.netty.allocator.numDirectArenas=0
-    ${OPENSEARCH_JAVA_OPTS:-}
-  )
+  mapfile -t jvm_opts < <(jvm_flags)
   log "starting OpenSearch $OPENSEARCH_VERSION on port $port (heap $OPENSEARCH_HEAP, data $STATE_DIR/data)"
   t0="$(now_ms)"
   {
@@ -169,7 +210,7 @@ cmd_start() {
   # setsid: own session, so the node survives the calling shell/CI step; nohup: ignore SIGHUP.
   # In a non-interactive shell the background child is not a group leader, so setsid execs in
   # place and $! is the java pid.
-  setsid nohup "$JAVA" "${jvm_opts[@]}" -cp "$cp" "$MAIN_CLASS" "$STATE_DIR" \
+  setsid nohup "$JAVA" "${jvm_opts[@]}" -cp "$(classpath)" "$MAIN_CLASS" "$STATE_DIR" \
     "-Ehttp.port=$port" >>"$NODE_LOG" 2>&1 </dev/null &
   pid=$!
   echo "$pid" >"$PID_FILE"
@@ -231,5 +272,7 @@ case "${1:-}" in
   start) cmd_start ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
-  *) echo "usage: $0 {build|start|stop|status}" >&2; exit 2 ;;
+  classpath) cmd_build; classpath ;;
+  jvm-flags) jvm_flags ;;
+  *) echo "usage: $0 {build|start|stop|status|classpath|jvm-flags}" >&2; exit 2 ;;
 esac

@@ -28,7 +28,11 @@ export default async function setup(): Promise<() => void> {
     execFileSync('bash', ['scripts/opensearch.sh', 'start'], { stdio: 'inherit' });
     startedHere = true;
     version = await openSearchVersion();
-    if (!version) throw new Error(`OpenSearch did not come up at ${OPENSEARCH_URL}: see .opensearch/logs.`);
+    if (!version) {
+      throw new Error(
+        `OpenSearch did not come up at ${OPENSEARCH_URL}: see the logs in .opensearch/ (.opensearch-<version>/ for 3.x).`,
+      );
+    }
   }
   console.log(`e2e: OpenSearch ${version} at ${OPENSEARCH_URL}`);
   const sql = postgres(DATABASE_URL, { max: 1, onnotice: () => {} });

@@ -24,7 +24,8 @@ export const messages = {
     "runs and that the client's node URL points at it (the `opensearch` option of SearchSyncModule; " +
     "OPENSEARCH_URL in the README's application).",
   openSearchRefused: (node: string | null, status: number, detail: string) =>
-    `OpenSearch ${node ? `at ${node} ` : ''}refused the client (${status} ${detail}): check the client's ` +
+    `OpenSearch ${node ? `at ${node} ` : ''}refused the client (${status} ${detail}` +
+    `${status === 401 ? ', authentication failed' : ''}): check the client's ` +
     `credentials${status === 403 ? ' and the permissions of its user' : ''} (the \`auth\` of the ` +
     '`opensearch` option of SearchSyncModule, or the user and password in its node URL).',
   databaseFailed: (family: string | null, detail: string, notConnected: boolean) =>

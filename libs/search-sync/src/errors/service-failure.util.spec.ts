@@ -53,7 +53,7 @@ describe('serviceFailure', () => {
     expect(failure).toBeInstanceOf(OpenSearchAuthError);
     expect(failure).toMatchObject({ node: 'http://127.0.0.1:9200', status: 401, cause: refused });
     expect((failure as Error).message).toBe(
-      "OpenSearch at http://127.0.0.1:9200 refused the client (401 Unauthorized): check the client's " +
+      "OpenSearch at http://127.0.0.1:9200 refused the client (401 Unauthorized, authentication failed): check the client's " +
         'credentials (the `auth` of the `opensearch` option of SearchSyncModule, or the user and password in ' +
         'its node URL).',
     );

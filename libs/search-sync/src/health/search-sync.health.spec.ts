@@ -135,7 +135,7 @@ describe('checkSearchSync', () => {
       source({ client: { ping: () => Promise.reject(unauthorized) } as never }),
     );
     const refusal =
-      "OpenSearch at https://search:9200 refused the client (401 Unauthorized): check the client's credentials " +
+      "OpenSearch at https://search:9200 refused the client (401 Unauthorized, authentication failed): check the client's credentials " +
       '(the `auth` of the `opensearch` option of SearchSyncModule, or the user and password in its node URL).';
     expect(health.opensearch).toEqual({ status: 'down', message: refusal });
     expect(health.problems).toEqual([`${refusal} No family can sync until it is fixed.`]);

@@ -4,24 +4,16 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-import org.opensearch.analysis.common.CommonAnalysisPlugin;
 import org.opensearch.common.logging.LogConfigurator;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.env.Environment;
-import org.opensearch.index.mapper.MapperExtrasPlugin;
-import org.opensearch.index.reindex.ReindexPlugin;
-import org.opensearch.join.ParentJoinPlugin;
 import org.opensearch.node.InternalSettingsPreparer;
 import org.opensearch.node.Node;
-import org.opensearch.painless.PainlessPlugin;
-import org.opensearch.plugins.Plugin;
-import org.opensearch.transport.Netty4Plugin;
 
 /**
  * Runs a real, single-node OpenSearch server from the Maven Central jars, without the
@@ -34,27 +26,11 @@ import org.opensearch.transport.Netty4Plugin;
  * None of that lives in {@link Node} itself, so constructing a {@code Node} subclass directly (what
  * OpenSearch's own test framework does with {@code MockNode}) gives a fully functional node. The
  * modules that the tarball loads from {@code modules/} are passed here as "classpath plugins"
- * instead, through {@code Node}'s protected constructor.
+ * instead, through {@code Node}'s protected constructor. That constructor and the modules' class
+ * names differ between 2.x and 3.x: {@code ClasspathModules} is compiled from src/opensearch-2 or
+ * src/opensearch-3 (pom.xml, {@code opensearch.major}).
  */
 public final class LocalNode {
-
-    /** The modules we load. netty4 provides HTTP; mapper-extras provides search_as_you_type. */
-    private static final List<Class<? extends Plugin>> PLUGINS = List.of(
-        Netty4Plugin.class,
-        CommonAnalysisPlugin.class,
-        MapperExtrasPlugin.class,
-        ReindexPlugin.class,
-        PainlessPlugin.class,
-        ParentJoinPlugin.class
-    );
-
-    /** Exposes Node's protected constructor, which accepts classpath plugins. */
-    private static final class EmbeddedNode extends Node {
-        EmbeddedNode(Environment env, Collection<Class<? extends Plugin>> plugins) {
-            // third argument: forbidPrivateIndexSettings=true, as in a normal node
-            super(env, plugins, true);
-        }
-    }
 
     public static void main(String[] args) throws Exception {
         if (args.length < 1) {
@@ -98,7 +74,7 @@ public final class LocalNode {
         LogConfigurator.setNodeName(nodeName);
         LogConfigurator.configure(env);
 
-        Node node = new EmbeddedNode(env, PLUGINS);
+        Node node = ClasspathModules.node(env);
         CountDownLatch stopped = new CountDownLatch(1);
         // SIGTERM/SIGINT: close the node so shards are flushed and the data-dir lock is released.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
