@@ -50,9 +50,10 @@ export interface FamilyBootstrap<T extends BootstrapTarget> {
  * Checks what a run needs before any runs, then registers the family's versions, in one transaction
  * under a lock per family: the state tables and change capture are installed; no version's definition
  * changed since it was created, by its text (hash) or by what it makes of the rows sampled and stored
- * then (a helper the transform calls may have changed; the database's data today never counts); every index that exists is this state's, or listed
- * for adoption; new versions are registered with their sample and their indexes created, owned by this
- * state, with backfill settings; listed indexes are adopted. A refused bootstrap writes nothing.
+ * then (a helper the transform calls may have changed; the database's data today never counts); every
+ * index that exists is this state's, or listed for adoption; new versions are registered with their
+ * sample and their indexes created, owned by this state, with backfill settings; listed indexes are
+ * adopted. A refused bootstrap writes nothing.
  */
 export async function bootstrapFamily<T extends BootstrapTarget>(
   b: FamilyBootstrap<T>,
