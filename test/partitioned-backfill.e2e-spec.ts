@@ -284,9 +284,16 @@ describe('partitioned backfill shared by application processes', () => {
           20,
         );
 
-      // B dies in the middle of a partition: after the claim's expiry another instance resumes it.
-      const killed = await midPartition('three-b');
+      // B dies in the middle of a partition: after the claim's expiry another instance resumes it. What it
+      // held is read once it is dead: between the look and the kill it may have finished that partition.
+      await midPartition('three-b');
+      const dead = new Promise((resolve) => b.child.once('exit', resolve));
       b.child.kill('SIGKILL');
+      await dead;
+      const killed = (await partitionsOf(database.client, family)).filter(
+        (r) => r.holder === 'three-b' && r.state === 'claimed',
+      );
+      expect(killed.length).toBeGreaterThan(0);
 
       // C stops (SIGSTOP) in the middle of a partition, past its expiry, while the others take it over.
       const paused = await midPartition('three-c');
